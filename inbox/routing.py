@@ -1,0 +1,3 @@
+"""WebSocket routes. The inbox consumer arrives with the inbox itself."""
+
+websocket_urlpatterns = []

@@ -36,3 +36,7 @@ def profile(request, username):
 
 def settings_profile(request):
     return render(request, "404.html", status=404)
+
+
+def avatar(request, username):
+    return render(request, "404.html", status=404)

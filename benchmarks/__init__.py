@@ -1,0 +1,1 @@
+"""Load benchmarks for Parley. `python -m benchmarks.delivery` (or `make bench`); see docs/performance.md."""

@@ -1,0 +1,205 @@
+"""Delivery benchmark: Parley on one daphne process beside a raw WebSocket fan-out server, same load, same run.
+
+    python -m benchmarks.delivery [--users 50] [--messages 100] [--window 10] [--rate 100] [--duration 10]
+                                  [--layer memory|redis] [--skip-raw | --skip-parley] [--json PATH]
+
+N users in N/2 1:1 conversations each open a socket. Phase "saturation": every user sends M messages as
+fast as the server takes them (at most --window unanswered each). Phase "steady": --rate messages a second
+in total for --duration seconds. Every message must reach every socket of both participants exactly once
+(matched by client_id). The report goes to stdout and, as JSON, to benchmarks/results/. The exit status is
+1 when a message was lost, duplicated, refused or malformed. docs/performance.md explains the figures.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from benchmarks import load, parley_instance
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# The issue's targets on the 2-core reference machine.
+TARGET_THROUGHPUT_SHARE = 1 / 25
+TARGET_STEADY_P99_MS = 100
+
+
+def usernames(count):
+    return [f"bench{number:03d}" for number in range(1, count + 1)]
+
+
+def pairs(names):
+    return {number: [first, second] for number, (first, second) in enumerate(zip(names[::2], names[1::2]), 1)}
+
+
+def measure_raw(names, args, workdir):
+    threads = pairs(names)
+    with parley_instance.raw_server(threads, workdir) as server:
+        target = load.Target("raw", threads, lambda username: f"{server['url']}/ws/?user={username}")
+        return asyncio.run(phases(target, args))
+
+
+def measure_parley(names, args, workdir):
+    with parley_instance.parley(names, layer=args.layer, workdir=workdir) as instance:
+        cookie, sessions = instance["cookie_name"], instance["sessions"]
+        target = load.Target(
+            "parley",
+            instance["threads"],
+            lambda username: instance["url"],
+            # The session cookie logs the socket in; the Origin must name an allowed host (the sockets' CSRF check).
+            lambda username: {"Cookie": f"{cookie}={sessions[username]}", "Origin": instance["origin"]},
+        )
+        result = asyncio.run(phases(target, args))
+        result |= {"database": instance["database"], "layer": instance["layer"]}
+        log = parley_instance.tail(instance["log"], 10)
+        if log.strip():
+            result["server_log_tail"] = log
+        return result
+
+
+async def phases(target, args):
+    return await load.measure(
+        target,
+        messages_per_user=args.messages,
+        window=args.window,
+        rate=args.rate,
+        duration=args.duration,
+        tabs_per_user=args.tabs,
+    )
+
+
+def delivery_problems(result):
+    """Everything that breaks 'every socket of every participant hears each message exactly once'."""
+    problems = []
+    for phase_name in ("saturation", "steady"):
+        phase = result[phase_name]
+        for key in ("lost_deliveries", "duplicated", "misdelivered"):
+            if phase[key]:
+                problems.append(f"{result['target']} {phase_name}: {key} = {phase[key]}")
+        if phase["refused"]:
+            problems.append(f"{result['target']} {phase_name}: refused {phase['refused']}")
+    checks = result["checks"]
+    for key in ("malformed", "unexpected", "seq_repeated", "seq_gaps"):
+        if checks[key]:
+            problems.append(f"{result['target']}: {key} = {checks[key]}")
+    return problems
+
+
+def verdict(report):
+    parley, raw = report.get("parley"), report.get("raw")
+    if parley is None:
+        report["targets"] = {}
+        return
+    targets = {
+        "zero_lost_or_duplicated": not delivery_problems(parley),
+        f"steady_p99_under_{TARGET_STEADY_P99_MS}_ms": (
+            parley["steady"]["latency_ms"]["p99"] is not None
+            and parley["steady"]["latency_ms"]["p99"] < TARGET_STEADY_P99_MS
+        ),
+    }
+    if raw:
+        ratio = raw["saturation"]["messages_per_s"] / parley["saturation"]["messages_per_s"]
+        report["ratio_raw_to_parley"] = round(ratio, 1)
+        targets["throughput_at_least_1/25_of_raw"] = ratio <= 1 / TARGET_THROUGHPUT_SHARE
+    report["targets"] = targets
+
+
+def table(report):
+    rows = [
+        ("messages/s (saturation)", "saturation", "messages_per_s"),
+        ("deliveries/s (saturation)", "saturation", "deliveries_per_s"),
+        ("p50 latency ms (saturation)", "saturation", ("latency_ms", "p50")),
+        ("p99 latency ms (saturation)", "saturation", ("latency_ms", "p99")),
+        ("lost deliveries (saturation)", "saturation", "lost_deliveries"),
+        ("duplicated (saturation)", "saturation", "duplicated"),
+        ("achieved rate msg/s (steady)", "steady", "achieved_rate"),
+        ("p50 latency ms (steady)", "steady", ("latency_ms", "p50")),
+        ("p99 latency ms (steady)", "steady", ("latency_ms", "p99")),
+        ("lost deliveries (steady)", "steady", "lost_deliveries"),
+        ("duplicated (steady)", "steady", "duplicated"),
+    ]
+    columns = [name for name in ("raw", "parley") if name in report]
+    lines = [f"{'':32}" + "".join(f"{name:>14}" for name in columns)]
+    for label, phase, key in rows:
+        cells = []
+        for name in columns:
+            value = report[name][phase]
+            for part in key if isinstance(key, tuple) else (key,):
+                value = value[part]
+            cells.append(f"{value if value is not None else '-':>14}")
+        lines.append(f"{label:32}" + "".join(cells))
+    if "ratio_raw_to_parley" in report:
+        lines.append(f"raw/Parley throughput ratio: {report['ratio_raw_to_parley']} (target: at most 25)")
+    lines += [f"target {name}: {'met' if met else 'MISSED'}" for name, met in report["targets"].items()]
+    return "\n".join(lines)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50, help="even, at least 2 (default 50)")
+    parser.add_argument("--messages", type=int, default=100, help="messages per user at saturation (default 100)")
+    parser.add_argument("--window", type=int, default=10, help="unanswered messages per user at saturation")
+    parser.add_argument("--rate", type=float, default=100.0, help="total messages/s in the steady phase")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of the steady phase")
+    parser.add_argument("--tabs", type=int, default=1, help="sockets per user (default 1)")
+    parser.add_argument("--layer", choices=("memory", "redis"),
+                        default="redis" if os.environ.get("REDIS_URL") else "memory",
+                        help="channel layer (redis needs REDIS_URL; the default follows REDIS_URL)")
+    parser.add_argument("--skip-raw", action="store_true", help="measure Parley only")
+    parser.add_argument("--skip-parley", action="store_true", help="measure the raw server only")
+    parser.add_argument("--json", type=Path, help="where to write the JSON report (default benchmarks/results/)")
+    args = parser.parse_args(argv)
+    if args.users < 2 or args.users % 2:
+        parser.error("--users must be an even number, at least 2 (they talk in pairs)")
+    if args.users > 1000 or args.messages < 1 or args.messages > 10_000 or not 1 <= args.window <= 1000:
+        parser.error("--users at most 1000, --messages 1..10000, --window 1..1000")
+    if not 0 < args.rate <= 10_000 or not 0 < args.duration <= 600 or not 1 <= args.tabs <= 10:
+        parser.error("--rate 0..10000, --duration 0..600 seconds, --tabs 1..10")
+    if args.skip_raw and args.skip_parley:
+        parser.error("nothing to measure: --skip-raw and --skip-parley together")
+    if args.layer == "redis" and not os.environ.get("REDIS_URL"):
+        parser.error("--layer redis needs REDIS_URL")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    names = usernames(args.users)
+    report = {
+        "benchmark": "delivery",
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_before": list(os.getloadavg())},
+        "config": {"users": args.users, "conversations": args.users // 2, "tabs_per_user": args.tabs,
+                   "messages_per_user": args.messages, "window": args.window, "rate": args.rate,
+                   "duration": args.duration, "layer": args.layer,
+                   "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"},
+    }
+    with parley_instance.workspace() as workdir:
+        if not args.skip_raw:
+            print("Measuring the raw fan-out server ...", file=sys.stderr)
+            report["raw"] = measure_raw(names, args, workdir)
+        if not args.skip_parley:
+            print(f"Measuring Parley ({report['config']['database']}, {args.layer} layer) ...", file=sys.stderr)
+            report["parley"] = measure_parley(names, args, workdir)
+    verdict(report)
+    problems = [problem for name in ("raw", "parley") if name in report for problem in delivery_problems(report[name])]
+    report["problems"] = problems
+
+    path = args.json or RESULTS_DIR / f"delivery-{time.strftime('%Y%m%d-%H%M%S')}-{args.layer}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print(f"JSON report: {path}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""The delivery benchmark's machinery at toy scale: it must count right before its figures mean anything.
+
+Nothing here is timed; speeds belong to `python -m benchmarks.delivery` and docs/performance.md.
+"""
+
+import json
+
+from websockets.asyncio.server import broadcast, serve
+
+from benchmarks import load, raw_server
+
+THREADS = {1: ["ann", "ben"], 2: ["cat", "dan"]}
+
+
+class LossyServer(raw_server.FanoutServer):
+    """Never tells dan what cat says, and tells ann everything twice."""
+
+    def deliver(self, thread, text):
+        sender = json.loads(text)["message"]["sender"]
+        for member in self.members[thread]:
+            if member == "dan" and sender == "cat":
+                continue
+            broadcast(self.sockets[member], text)
+            if member == "ann":
+                broadcast(self.sockets[member], text)
+
+
+class RefusingServer(raw_server.FanoutServer):
+    """Refuses everything ann sends, as Parley's rate limit would."""
+
+    def receive(self, websocket, user, frame):
+        if user == "ann":
+            return self.refuse(websocket, "rate_limited", "Slow down.", json.loads(frame)["client_id"])
+        return super().receive(websocket, user, frame)
+
+
+async def run_against(server, *, tabs_per_user=1):
+    """Both phases, 3 messages per user then 8 at 40/s, against `server` on a free loopback port."""
+    async with serve(server.handle, "127.0.0.1", 0, compression=None) as listener:
+        port = listener.sockets[0].getsockname()[1]
+        target = load.Target("raw", THREADS, lambda username: f"ws://127.0.0.1:{port}/ws/?user={username}")
+        async with load.LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=1) as run:
+            saturation = await run.saturate(messages_per_user=3, window=2)
+            steady = await run.steady(rate=40, duration=0.2)
+            return saturation, steady, run.checks()
+
+
+async def test_every_message_reaches_every_socket_of_both_participants_exactly_once():
+    saturation, steady, checks = await run_against(raw_server.FanoutServer(THREADS), tabs_per_user=2)
+
+    # 4 users x 3 messages, each heard by 2 people x 2 tabs.
+    assert (saturation["messages"], saturation["deliveries"]) == (12, 48)
+    assert (steady["messages"], steady["deliveries"], steady["target_rate"]) == (8, 32, 40)
+    for phase in (saturation, steady):
+        assert phase["lost_deliveries"] == phase["lost_messages"] == 0
+        assert phase["duplicated"] == phase["misdelivered"] == 0
+        assert phase["refused"] == {}
+        assert phase["messages_per_s"] > 0 and phase["deliveries_per_s"] > 0
+        assert 0 < phase["latency_ms"]["p50"] <= phase["latency_ms"]["p99"] <= phase["latency_ms"]["max"]
+    assert checks["malformed"] == checks["unexpected"] == 0
+    assert checks["seq_gaps"] == checks["seq_repeated"] == 0
+
+
+async def test_lost_and_duplicated_deliveries_are_counted():
+    saturation, steady, checks = await run_against(LossyServer(THREADS))
+
+    # cat sends 3 messages at saturation and 2 of the steady 8; dan hears none of them.
+    assert saturation["lost_deliveries"] == saturation["lost_messages"] == 3
+    assert steady["lost_deliveries"] == 2
+    # ann hears each of the 6 messages of conversation 1 twice.
+    assert saturation["duplicated"] == 6
+    assert saturation["deliveries"] == 12 * 2 - 3
+    assert checks["seq_repeated"] > 0
+
+
+async def test_refused_messages_are_reported_and_not_waited_for():
+    saturation, steady, checks = await run_against(RefusingServer(THREADS))
+
+    assert saturation["refused"] == {"rate_limited": 3}
+    assert saturation["lost_deliveries"] == saturation["duplicated"] == 0
+    assert saturation["deliveries"] == 9 * 2
+
+
+def test_a_message_new_frame_missing_fields_is_reported_as_malformed():
+    ledger = load.Ledger()
+    ledger.start_phase()
+
+    ledger.hear(load.Tab(0, "ann"), {"type": "message.new", "thread": 1, "message": {"id": 1}}, 0.0)
+
+    assert len(ledger.malformed) == 1

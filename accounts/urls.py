@@ -9,4 +9,5 @@ urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("u/<str:username>/avatar/", views.avatar, name="avatar"),
     path("settings/", views.settings_profile, name="settings"),
+    path("settings/deactivate/", views.deactivate, name="deactivate"),
 ]

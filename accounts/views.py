@@ -1,4 +1,24 @@
+import math
+from pathlib import PurePosixPath
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.forms.forms import NON_FIELD_ERRORS
+from django.http import FileResponse, Http404, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
+
+from . import services
+from .forms import LoginForm, PasswordConfirmationForm, ProfileForm, SignupForm
+from .models import User
+
+AVATAR_CONTENT_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
 
 
 def home(request):
@@ -15,9 +35,6 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors that touch the database: the error may be the database.
-    from django.template import loader
-    from django.http import HttpResponseServerError
-
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 
@@ -25,18 +42,192 @@ def csrf_failure(request, reason=""):
     return render(request, "403_csrf.html", status=403)
 
 
-# Placeholders for the accounts work in progress (issue 2); replaced by the real views.
+# --- Sign up, log in, log out ---------------------------------------------------------------
+
+
+@sensitive_post_parameters("password1", "password2")
 def signup(request):
-    return render(request, "404.html", status=404)
+    if request.user.is_authenticated:
+        return redirect("inbox:index")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.create_account(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except services.Refused as refusal:
+            form.add_error(None, refusal.detail)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Parley, {user.username}! Add a name and a picture in Settings.")
+            return redirect("inbox:index")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def describe_wait(seconds):
+    minutes = max(1, math.ceil(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, throttled per username and per client address (see services.login_throttle)."""
+
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    refusal = None
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        throttle = services.login_throttle(username=username, remote_addr=request.META.get("REMOTE_ADDR"))
+        if throttle.refused:
+            return self.refuse(throttle.retry_after)
+        if throttle.delay:
+            services.sleep(throttle.delay)
+        return super().post(request, *args, **kwargs)
+
+    def refuse(self, retry_after):
+        # The same words whether the account exists or not; no password is checked.
+        self.refusal = (
+            "Too many failed attempts to log in. For your safety, logging in is paused for a while: "
+            f"try again in {describe_wait(retry_after)}."
+        )
+        form = self.get_form()
+        form.is_valid()
+        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "refusal": self.refusal}
+
+    def form_valid(self, form):
+        services.record_login_success(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        # Only a checked password counts as a failure, not a field left empty.
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login") or form.has_error(NON_FIELD_ERRORS, "inactive"):
+            services.record_login_failure(
+                username=form.cleaned_data.get("username", ""), remote_addr=self.request.META.get("REMOTE_ADDR")
+            )
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's). Also closes the WebSockets opened with this session."""
+
+    def post(self, request, *args, **kwargs):
+        user, session_key = request.user, request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if user.is_authenticated:
+            services.close_user_sockets(user, session_key)
+            messages.info(request, "You're logged out.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Keeps this session (Django updates its hash); every other session and socket is closed."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:settings")
+    extra_context = {"nav_section": "settings", "settings_section": "password"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Null closes this tab's socket too; it reconnects at once with the updated session.
+        services.close_user_sockets(form.user)
+        messages.success(self.request, "Your password is changed. Other devices have been logged out.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    email_template_name = "registration/password_reset_email.txt"
+    html_email_template_name = "registration/password_reset_email.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever reset it owns the mailbox: lift a throttle an attacker may have caused.
+        services.record_login_success(username=self.user.get_username())
+        services.close_user_sockets(self.user)
+        return response
+
+
+# --- Profiles and settings ------------------------------------------------------------------
 
 
 def profile(request, username):
-    return render(request, "404.html", status=404)
+    try:
+        person = services.get_active_user(username)
+    except services.Refused:
+        raise Http404("No such person") from None
+    is_me = request.user.is_authenticated and request.user.pk == person.pk
+    return render(
+        request,
+        "accounts/profile.html",
+        {"person": person, "is_me": is_me, "nav_section": "profile" if is_me else None},
+    )
 
 
-def settings_profile(request):
-    return render(request, "404.html", status=404)
-
-
+@require_GET
 def avatar(request, username):
-    return render(request, "404.html", status=404)
+    # Served for deactivated accounts too: their past messages still show who wrote them.
+    user = User.objects.select_related("profile").filter(username=username).first()
+    name = user.profile.avatar.name if user is not None and hasattr(user, "profile") else ""
+    if not name:
+        raise Http404("No avatar")
+    if not isinstance(default_storage, FileSystemStorage):
+        # Object storage hands out a short-lived signed URL instead of streaming through Parley.
+        response = HttpResponseRedirect(default_storage.url(name))
+        response["Cache-Control"] = "private, max-age=60"
+        return response
+    try:
+        file = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("No avatar") from None
+    extension = PurePosixPath(name).suffix.lstrip(".").lower()
+    response = FileResponse(file, content_type=AVATAR_CONTENT_TYPES.get(extension, "application/octet-stream"))
+    # The URL changes with every new picture (?v=), so it may be cached for a day.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@login_required
+def settings_profile(request):
+    profile = services.get_profile(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(
+            user=request.user,
+            display_name=form.cleaned_data["display_name"],
+            bio=form.cleaned_data["bio"],
+            avatar=form.cleaned_data["avatar"],
+            remove_avatar=form.cleaned_data.get("remove_avatar", False),
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:settings")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "person": request.user, "nav_section": "settings", "settings_section": "profile"}
+    )
+
+
+@login_required
+@sensitive_post_parameters("password")
+def deactivate(request):
+    form = PasswordConfirmationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.deactivate_account(user=request.user)
+        logout(request)
+        messages.info(request, "Your account is deactivated and you are logged out everywhere.")
+        return redirect(reverse("login"))
+    return render(
+        request,
+        "accounts/deactivate.html",
+        {"form": form, "nav_section": "settings", "settings_section": "deactivate"}
+    )

@@ -85,8 +85,6 @@ class ProfileAdmin(admin.ModelAdmin):
     def remove_avatars(self, request, queryset):
         removed = 0
         for profile in queryset.select_related("user").exclude(avatar=""):
-            services.update_profile(
-                user=profile.user, display_name=profile.display_name, bio=profile.bio, remove_avatar=True
-            )
+            services.update_profile(user=profile.user, remove_avatar=True)
             removed += 1
         self.message_user(request, f"Removed {removed} avatar(s).", messages.SUCCESS)

@@ -1,10 +1,8 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import password_validation
-from django.template.defaultfilters import filesizeformat
 
-from media.images import ImageRefused
+from media.images import ImageRefused, describe_bytes
 
 from . import services
 from .models import Profile, User
@@ -29,7 +27,7 @@ class SignupForm(auth_forms.UserCreationForm):
         self.fields["username"].label = "Username"
         self.fields["username"].help_text = "Letters, digits and @ . + - _ only. Others find you by it."
         self.fields["username"].widget.attrs["autocomplete"] = "username"
-        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        self.fields["password1"].help_text = "At least 8 characters: not only digits, not a common password, not like your username."
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"])
@@ -67,7 +65,6 @@ class ProfileForm(forms.ModelForm):
         # A plain file input: the current picture is shown beside it and removal is its own checkbox.
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
     )
-    remove_avatar = forms.BooleanField(label="Remove avatar", required=False)
 
     class Meta:
         model = Profile
@@ -82,11 +79,9 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["avatar"].help_text = (
-            f"JPEG, PNG, GIF or WebP, up to {filesizeformat(settings.AVATAR_MAX_BYTES)}. "
+            f"JPEG, PNG, GIF or WebP, up to {describe_bytes(settings.AVATAR_MAX_BYTES)}. "
             "It is cropped to a square."
         )
-        if not (self.instance and self.instance.avatar):
-            del self.fields["remove_avatar"]
 
     def clean_avatar(self):
         upload = self.cleaned_data.get("avatar")

@@ -27,7 +27,7 @@ class Profile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(max_length=50, blank=True)
     bio = models.TextField(max_length=500, blank=True)
-    # Stored under a random name by accounts.services.set_avatar; served by accounts.views.avatar.
+    # Stored under a random name by accounts.services.update_profile; served by accounts.views.avatar.
     avatar = models.FileField(upload_to="avatars/", blank=True, max_length=200)
     created = models.DateTimeField(default=timezone.now)
 

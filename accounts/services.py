@@ -75,8 +75,8 @@ def prepare_avatar(file):
     )
 
 
-def update_profile(*, user, display_name, bio, avatar=None, remove_avatar=False):
-    """Save display name and bio, and replace or remove the avatar.
+def update_profile(*, user, display_name=None, bio=None, avatar=None, remove_avatar=False):
+    """Change what is given (None leaves a field as it is): display name, bio, a new or no avatar.
 
     `avatar` is what prepare_avatar returned. The new file is stored under a random name before
     the row changes; the previous file is deleted only once the new row is committed, so a
@@ -88,13 +88,18 @@ def update_profile(*, user, display_name, bio, avatar=None, remove_avatar=False)
             # Locked, so two uploads at once cannot both think they replace the same old file.
             profile = Profile.objects.select_for_update().get(pk=get_profile(user).pk)
             old_name = profile.avatar.name
-            profile.display_name = display_name
-            profile.bio = bio
-            if new_name:
-                profile.avatar.name = new_name
-            elif remove_avatar:
-                profile.avatar.name = ""
-            profile.save(update_fields=["display_name", "bio", "avatar"])
+            changed = []
+            if display_name is not None:
+                profile.display_name = display_name
+                changed.append("display_name")
+            if bio is not None:
+                profile.bio = bio
+                changed.append("bio")
+            if new_name or remove_avatar:
+                profile.avatar.name = new_name or ""
+                changed.append("avatar")
+            if changed:
+                profile.save(update_fields=changed)
             if old_name and old_name != profile.avatar.name:
                 transaction.on_commit(lambda: delete_avatar_file(old_name))
     except BaseException:
@@ -103,12 +108,6 @@ def update_profile(*, user, display_name, bio, avatar=None, remove_avatar=False)
         raise
     user.profile = profile
     return profile
-
-
-def set_avatar(*, user, avatar):
-    """Replace only the avatar (keeps display name and bio)."""
-    profile = get_profile(user)
-    return update_profile(user=user, display_name=profile.display_name, bio=profile.bio, avatar=avatar)
 
 
 def store_avatar_file(avatar):

@@ -1,3 +1,4 @@
+import copy
 import math
 from pathlib import PurePosixPath
 
@@ -199,14 +200,18 @@ def avatar(request, username):
 @login_required
 def settings_profile(request):
     profile = services.get_profile(request.user)
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=profile)
+    if request.method == "POST" and request.POST.get("action") == "remove_avatar":
+        services.update_profile(user=request.user, remove_avatar=True)
+        messages.success(request, "Your avatar is removed.")
+        return redirect("accounts:settings")
+    # A copy: an invalid post must not change the name shown beside the form.
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=copy.copy(profile))
     if request.method == "POST" and form.is_valid():
         services.update_profile(
             user=request.user,
             display_name=form.cleaned_data["display_name"],
             bio=form.cleaned_data["bio"],
             avatar=form.cleaned_data["avatar"],
-            remove_avatar=form.cleaned_data.get("remove_avatar", False),
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:settings")

@@ -10,6 +10,7 @@ Avatars use it now (accounts.services); picture attachments reuse it.
 
 import io
 import warnings
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from django.core.files.base import ContentFile
@@ -96,6 +97,31 @@ def open_checked(data, max_pixels):
     return image
 
 
+def damaged():
+    return ImageRefused("damaged", "This picture is damaged or incomplete.")
+
+
+@contextmanager
+def refusing_decompression_bombs():
+    """Pillow only warns between its pixel limit and twice that limit: make the warning an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def open_verified(data, max_pixels):
+    """Open, verify() the whole file, then open again ready to decode (verify leaves the image unusable).
+
+    Call inside refusing_decompression_bombs().
+    """
+    probe = open_checked(data, max_pixels)
+    try:
+        probe.verify()
+    except Exception:
+        raise damaged() from None
+    return open_checked(data, max_pixels)
+
+
 def too_many_pixels(max_pixels):
     return ImageRefused(
         "too_many_pixels",
@@ -139,17 +165,8 @@ def reencode_image(file, *, max_bytes, max_pixels, square_size=None, output_form
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"output_format must be one of {sorted(OUTPUT_FORMATS)}")
     data = read_limited(file, max_bytes)
-    with warnings.catch_warnings():
-        # Pillow only warns between its limit and twice its limit; a warning is a refusal here.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        probe = open_checked(data, max_pixels)
-        try:
-            probe.verify()
-        except Exception:
-            raise ImageRefused("damaged", "This picture is damaged or incomplete.") from None
-
-        # verify() leaves the image unusable: open again to decode the pixels.
-        image = open_checked(data, max_pixels)
+    with refusing_decompression_bombs():
+        image = open_verified(data, max_pixels)
         try:
             if square_size and image.format == "JPEG":
                 # Decode a JPEG at a reduced scale when it is far larger than needed.
@@ -159,7 +176,7 @@ def reencode_image(file, *, max_bytes, max_pixels, square_size=None, output_form
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise too_many_pixels(max_pixels) from None
         except Exception:
-            raise ImageRefused("damaged", "This picture is damaged or incomplete.") from None
+            raise damaged() from None
 
     clean = pixels_only(upright, keep_alpha=output_format != "JPEG")
     if square_size:

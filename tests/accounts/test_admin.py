@@ -48,7 +48,7 @@ def test_user_changelist_queries_do_not_grow_with_users(admin_client, make_user,
 
 
 def test_user_change_and_add_pages_render(admin_client, alice):
-    services.set_avatar(user=alice, avatar=services.prepare_avatar(upload(png_bytes())))
+    services.update_profile(user=alice, avatar=services.prepare_avatar(upload(png_bytes())))
     change = admin_client.get(f"/admin/accounts/user/{alice.pk}/change/")
     assert change.status_code == 200
     assert "/u/alice/avatar/?v=" in change.content.decode()
@@ -82,7 +82,7 @@ def test_profile_changelist_and_search_render(admin_client, alice, bob):
 
 
 def test_admin_action_removes_avatars(admin_client, alice, isolated_storage, django_capture_on_commit_callbacks):
-    services.set_avatar(user=alice, avatar=services.prepare_avatar(upload(png_bytes())))
+    services.update_profile(user=alice, avatar=services.prepare_avatar(upload(png_bytes())))
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             "/admin/accounts/profile/",

@@ -29,7 +29,7 @@ def stored_avatars(uploads):
 
 
 def give_avatar(user, colour=(10, 120, 200)):
-    return services.set_avatar(user=user, avatar=services.prepare_avatar(upload(png_bytes(colour=colour))))
+    return services.update_profile(user=user, avatar=services.prepare_avatar(upload(png_bytes(colour=colour))))
 
 
 # --- Profile page -----------------------------------------------------------------------------
@@ -166,14 +166,21 @@ def test_new_avatar_replaces_the_old_file(alice_client, alice, isolated_storage,
     assert stored_avatars(isolated_storage) == [new_name.split("/")[1]]
 
 
-def test_remove_avatar_deletes_the_file(alice_client, alice, isolated_storage, django_capture_on_commit_callbacks):
+def test_remove_avatar_button_deletes_the_file(alice_client, alice, isolated_storage, django_capture_on_commit_callbacks):
     give_avatar(alice)
     html = alice_client.get("/settings/").content.decode()
-    assert re.search(r"<label[^>]*>Remove avatar</label>", html)
+    assert re.search(r'<button type="submit" name="action" value="remove_avatar"[^>]*>Remove avatar</button>', html)
     with django_capture_on_commit_callbacks(execute=True):
-        alice_client.post("/settings/", {"display_name": "", "bio": "", "remove_avatar": "on"})
-    assert not Profile.objects.get(user=alice).avatar
+        response = alice_client.post("/settings/", {"action": "remove_avatar"})
+    assert response.status_code == 302
+    profile = Profile.objects.get(user=alice)
+    assert not profile.avatar
+    assert profile.display_name == "Alice Martin"
     assert stored_avatars(isolated_storage) == []
+
+
+def test_no_remove_button_without_an_avatar(alice_client):
+    assert "Remove avatar" not in alice_client.get("/settings/").content.decode()
 
 
 BAD_AVATARS = [

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -8,6 +8,16 @@ class ThreadQuerySet(models.QuerySet):
     def for_user(self, user):
         """Threads the user is a current participant of (removed and departed members are not)."""
         return self.filter(participants__user=user)
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def unread(self):
+        """Memberships with something unread: messages past the read mark, or marked unread by hand."""
+        return self.filter(Q(thread__last_seq__gt=F("last_read_seq")) | Q(marked_unread=True))
+
+    def counted_in_badge(self):
+        """The unread memberships the "Inbox" badge counts: muted and archived threads stay quiet."""
+        return self.unread().filter(archived=False, muted=False)
 
 
 class Thread(models.Model):
@@ -67,6 +77,8 @@ class Participant(models.Model):
     muted = models.BooleanField(default=False)
     marked_unread = models.BooleanField(default=False)
 
+    objects = ParticipantQuerySet.as_manager()
+
     class Meta:
         constraints = [
             # One membership per person per thread.
@@ -82,7 +94,13 @@ class Participant(models.Model):
 
     @property
     def unread_count(self):
-        return max(self.thread.last_seq - self.last_read_seq, 0)
+        """Messages past the read mark; a thread marked unread by hand with nothing new counts as 1."""
+        return max(self.thread.last_seq - self.last_read_seq, 0) or int(self.marked_unread)
+
+    @property
+    def others(self):
+        """The other current members, from the prefetched thread.participants (see services.inbox_page)."""
+        return [member for member in self.thread.participants.all() if member.user_id != self.user_id]
 
 
 class Message(models.Model):

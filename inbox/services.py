@@ -1,0 +1,579 @@
+"""The inbox's rules: who may read and write a conversation, and every change to one.
+
+The HTTP views, the WebSocket consumer, seed_demo and the tests all come through here. A refusal
+raises Refused(code, detail); the consumer sends it as an error frame (docs/protocol.md), a view
+as a page with Refused.http_status. Nobody hears about a change before it is committed: every
+push is sent from transaction.on_commit through inbox.events.
+
+Wherever a service takes `thread`, it accepts a Thread or a thread id, and checks that the user
+is a current participant: outsiders, removed members and missing threads are all "not_found".
+"""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Prefetch, Q, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from . import events, ratelimit
+from .models import Message, Participant, Thread
+
+MAX_BODY_LENGTH = 5000
+MAX_CLIENT_ID_LENGTH = 64
+MAX_GROUP_SIZE = 64
+MAX_GROUP_NAME_LENGTH = Thread._meta.get_field("name").max_length
+PAGE_SIZE = 50
+SYNC_LIMIT = 200
+TYPING_THROTTLE_SECONDS = 2
+# Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
+MAX_ID = 2**63 - 1
+
+NOT_FOUND = "This conversation does not exist, or you are not in it."
+
+
+class Refused(Exception):
+    """A request the rules turn down. code is a stable snake_case word; detail is for people."""
+
+    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "rate_limited": 429}
+
+    def __init__(self, code, detail):
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+
+    @property
+    def http_status(self):
+        return self.HTTP_STATUS.get(self.code, 400)
+
+
+# --- Reading --------------------------------------------------------------------------------
+
+
+def thread_id_of(thread):
+    """The id of a Thread or of an id as given by a URL or a frame; anything else is not_found."""
+    if isinstance(thread, Thread):
+        return thread.pk
+    if isinstance(thread, str) and thread.isdigit():
+        thread = int(thread)
+    if type(thread) is not int or not 1 <= thread <= MAX_ID:
+        raise Refused("not_found", NOT_FOUND)
+    return thread
+
+
+def get_thread_for(user, thread_id):
+    """The thread, if the user is one of its current participants; otherwise Refused("not_found").
+
+    A missing thread and someone else's thread are refused alike, so ids reveal nothing.
+    """
+    thread_id = thread_id_of(thread_id)
+    if not user.is_authenticated:
+        raise Refused("not_found", NOT_FOUND)
+    thread = Thread.objects.filter(pk=thread_id, participants__user=user).first()
+    if thread is None:
+        raise Refused("not_found", NOT_FOUND)
+    return thread
+
+
+def thread_participants(*, thread):
+    """The current members with user and profile, longest-standing first (one query)."""
+    return list(
+        Participant.objects.filter(thread_id=thread_id_of(thread))
+        .select_related("user__profile")
+        .order_by("joined", "pk")
+    )
+
+
+def messages_page(*, thread, before_seq=None, limit=PAGE_SIZE):
+    """Up to `limit` messages before seq `before_seq` (default: the newest), oldest first. One query.
+
+    Keyset pagination on the (thread, seq) unique index: the cost does not depend on how long the
+    history is. Seqs have no gaps, so older messages exist exactly when the first one's seq > 1.
+    The caller has checked access (get_thread_for); sender and sender.profile are preloaded.
+    """
+    messages = Message.objects.filter(thread_id=thread_id_of(thread))
+    if before_seq is not None:
+        messages = messages.filter(seq__lt=_seq(before_seq, "before"))
+    newest_first = messages.select_related("sender__profile").order_by("-seq")[:limit]
+    return list(reversed(newest_first))
+
+
+def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
+    """The messages with seq > after_seq, oldest first, at most `limit` (what a reconnecting tab missed).
+
+    One query when there is something to send: the participant check rides on the message query.
+    Only an empty answer costs a second query, to tell "nothing new" from "not yours".
+    """
+    thread_id = thread_id_of(thread)
+    after_seq = min(_seq(after_seq, "after"), MAX_ID)
+    limit = max(1, min(limit, SYNC_LIMIT))
+    messages = list(
+        Message.objects.filter(thread_id=thread_id, seq__gt=after_seq, thread__participants__user=user)
+        .select_related("sender__profile")
+        .order_by("seq")[:limit]
+    )
+    if not messages:
+        get_thread_for(user, thread_id)
+    return messages
+
+
+INBOX_BOXES = ("all", "unread", "archived")
+
+
+def inbox_page(*, user, box="all"):
+    """The user's memberships for the inbox, most recent activity first; paginate it in the view.
+
+    "all" and "unread" leave archived threads out; "archived" holds only those. Each row comes with
+    its thread, the thread's last message with sender and profile, and the thread's members with
+    their users and profiles (prefetched): three queries per page whatever the number of threads
+    (count, rows, members).
+    """
+    memberships = Participant.objects.filter(user=user)
+    if box == "all":
+        memberships = memberships.filter(archived=False)
+    elif box == "unread":
+        memberships = memberships.filter(archived=False).unread()
+    elif box == "archived":
+        memberships = memberships.filter(archived=True)
+    else:
+        raise Refused("bad_request", f"Choose one of: {', '.join(INBOX_BOXES)}.")
+    members = Participant.objects.select_related("user__profile").order_by("joined", "pk")
+    return (
+        memberships.select_related("thread__last_message__sender__profile")
+        .prefetch_related(Prefetch("thread__participants", queryset=members))
+        .order_by("-thread__last_message_at", "-thread_id")
+    )
+
+
+def unread_total(user):
+    """How many conversations have something unread, for the "Inbox" badge (one query).
+
+    Muted and archived conversations do not count; one marked unread by hand does.
+    """
+    if not user.is_authenticated:
+        return 0
+    return Participant.objects.filter(user=user).counted_in_badge().count()
+
+
+# --- Starting conversations -----------------------------------------------------------------
+
+RECIPIENT_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def resolve_recipients(*, creator, text):
+    """The active people named in "bob, carol dave" (an optional @ allowed), in the order given.
+
+    Names match exactly, or else case-insensitively; the creator's own name is ignored. Unknown
+    names are all listed in one Refused("unknown_user").
+    """
+    names = []
+    for raw in RECIPIENT_SEPARATORS.split(text or ""):
+        name = raw.lstrip("@")
+        if name and name.lower() not in {seen.lower() for seen in names}:
+            names.append(name)
+    if not names:
+        raise Refused("bad_request", "Name at least one person to write to.")
+    if len(names) > MAX_GROUP_SIZE:
+        raise Refused("too_many_people", f"A conversation can have at most {MAX_GROUP_SIZE} people.")
+    User = get_user_model()
+    named = Q()
+    for name in names:
+        named |= Q(username__iexact=name)
+    candidates = list(User.objects.filter(named, is_active=True))
+    exact = {user.username: user for user in candidates}
+    by_lower = {}
+    for user in candidates:
+        by_lower.setdefault(user.username.lower(), []).append(user)
+    found, unknown = [], []
+    for name in names:
+        match = exact.get(name) or (by_lower.get(name.lower()) or [None])[0]
+        if match is None:
+            unknown.append(name)
+        elif match.pk != creator.pk:
+            found.append(match)
+    if unknown:
+        listed = ", ".join(f"@{name}" for name in unknown)
+        raise Refused("unknown_user", f"No one here is called {listed}.")
+    if not found:
+        raise Refused("not_allowed", "You can't start a conversation with only yourself.")
+    return found
+
+
+def direct_key(first_user_id, second_user_id):
+    low, high = sorted((first_user_id, second_user_id))
+    return f"{low}:{high}"
+
+
+def start_thread(*, creator, recipients, name=""):
+    """The conversation between the creator and the recipients: (thread, created).
+
+    One recipient: the pair's 1:1, reused if it exists. Two people starting it at the same moment
+    still get one thread: the unique direct_key refuses the second insert, which then fetches the
+    first one's thread. Two to 63 recipients: a new group (3 to 64 people) with an optional name
+    and the system line "alice created the group", pushed to everyone after commit.
+    """
+    others = _distinct_others(creator, recipients)
+    if not others:
+        raise Refused("bad_request", "Name at least one person to write to.")
+    if len(others) + 1 > MAX_GROUP_SIZE:
+        raise Refused("too_many_people", f"A conversation can have at most {MAX_GROUP_SIZE} people.")
+    if len(others) == 1:
+        return _direct_thread(creator, others[0])
+    name = _clean_group_name(name)
+    with transaction.atomic():
+        thread = Thread.objects.create(kind=Thread.Kind.GROUP, name=name, creator=creator)
+        Participant.objects.bulk_create([Participant(thread=thread, user=person) for person in [creator, *others]])
+        seq, _kind, _creator_id, _name = _lock_thread(thread.pk, creator.pk)
+        line = f"{creator.username} created the group “{name}”" if name else f"{creator.username} created the group"
+        _write_line(thread_id=thread.pk, seq=seq, reader_id=creator.pk, kind=Message.Kind.SYSTEM, body=line)
+    thread.refresh_from_db()
+    return thread, True
+
+
+def _distinct_others(creator, recipients):
+    others, seen = [], {creator.pk}
+    for person in recipients:
+        if person.pk in seen:
+            continue
+        if not person.is_active:
+            raise Refused("unknown_user", f"No one here is called @{person.username}.")
+        seen.add(person.pk)
+        others.append(person)
+    return others
+
+
+def _direct_thread(creator, other):
+    key = direct_key(creator.pk, other.pk)
+    existing = Thread.objects.filter(direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        # A savepoint: if the other person's request inserted the pair first, only this part rolls back.
+        with transaction.atomic():
+            thread = Thread.objects.create(kind=Thread.Kind.DIRECT, direct_key=key, creator=creator)
+            Participant.objects.bulk_create([Participant(thread=thread, user=creator), Participant(thread=thread, user=other)])
+    except IntegrityError:
+        return Thread.objects.get(direct_key=key), False
+    return thread, True
+
+
+def _clean_group_name(name):
+    name = " ".join((name or "").split())
+    if len(name) > MAX_GROUP_NAME_LENGTH:
+        raise Refused("too_long", f"A group name can have at most {MAX_GROUP_NAME_LENGTH} characters.")
+    return name
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def clean_body(body):
+    """The body without surrounding whitespace; Refused when empty or over 5,000 characters."""
+    if not isinstance(body, str):
+        raise Refused("bad_request", '"body" must be text.')
+    body = body.strip()
+    if not body:
+        raise Refused("empty_body", "Write something before sending.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise Refused("too_long", f"A message can have at most {MAX_BODY_LENGTH:,} characters ({len(body):,} given).")
+    return body
+
+
+def clean_client_id(client_id):
+    """A client id is optional text of at most 64 characters; an empty one counts as none."""
+    if client_id is None or client_id == "":
+        return None
+    if not isinstance(client_id, str):
+        raise Refused("bad_request", '"client_id" must be text.')
+    if len(client_id) > MAX_CLIENT_ID_LENGTH:
+        raise Refused("bad_request", f'"client_id" can have at most {MAX_CLIENT_ID_LENGTH} characters.')
+    return client_id
+
+
+def send_message(*, sender, thread, body, client_id=None):
+    """Store a message from a participant and, after commit, push it to every participant: (message, created).
+
+    Checks, in order and before the database: body (trimmed, 1 to 5,000 characters), client id
+    (at most 64 characters), the sender's rate (SEND_RATE_PER_MINUTE, in the cache). Then one
+    transaction locks the thread row to take the next seq, so concurrent senders queue up and seqs
+    follow commit order with no gaps; it stores the message, moves the thread's last message, sets
+    the sender's read mark to it, and brings the thread back from the archive of participants who
+    archived it (not those who also muted it: archived and muted stays quiet).
+
+    A repeated (sender, client_id) stores nothing and tells nobody: it returns the stored message
+    with created=False (the consumer answers only the retrying socket).
+    """
+    thread_id = thread_id_of(thread)
+    body = clean_body(body)
+    client_id = clean_client_id(client_id)
+    if not ratelimit.allow_send(sender.pk):
+        raise Refused("rate_limited", "You are sending messages too quickly. Wait a moment, then try again.")
+    try:
+        with transaction.atomic():
+            seq, _kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)
+            message = _write_line(
+                thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
+                body=body, sender=sender, client_id=client_id,
+            )
+    except IntegrityError:
+        # The (sender, client_id) constraint: this is a retry. The whole transaction rolled back,
+        # seq included, so nothing is lost or doubled.
+        original = _original_of_retry(sender, client_id)
+        if original is None:
+            raise
+        if original.thread_id != thread_id:
+            raise Refused("bad_request", "This client_id was already used for another conversation.") from None
+        return original, False
+    return message, True
+
+
+def _original_of_retry(sender, client_id):
+    if client_id is None:
+        return None
+    return Message.objects.select_related("sender__profile").filter(sender=sender, client_id=client_id).first()
+
+
+def _lock_thread(thread_id, member_id):
+    """Take the thread's next seq, holding the thread row until commit: (seq, kind, creator_id, name).
+
+    The UPDATE takes PostgreSQL's row lock (SQLite's IMMEDIATE transaction already holds the
+    write lock), so writers of one thread queue here and seqs follow commit order. RETURNING saves
+    a read-back query on the hottest path. The EXISTS keeps outsiders from queueing on the lock at
+    all; _mark_read_on_write checks membership again once the lock is held.
+    """
+    quote = connection.ops.quote_name
+    thread_table, member_table = quote(Thread._meta.db_table), quote(Participant._meta.db_table)
+    sql = (
+        f"UPDATE {thread_table} SET last_seq = last_seq + 1 WHERE id = %s AND EXISTS "
+        f"(SELECT 1 FROM {member_table} m WHERE m.thread_id = {thread_table}.id AND m.user_id = %s) "
+        "RETURNING last_seq, kind, creator_id, name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [thread_id, member_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Refused("not_found", NOT_FOUND)
+    return row
+
+
+def _mark_read_on_write(thread_id, reader_id, seq):
+    """Inside the locked transaction: move the writer's read mark to seq and unarchive for the others.
+
+    A statement of its own after the lock, on purpose: on PostgreSQL the EXISTS in _lock_thread may
+    have judged a snapshot from before a concurrent removal committed; this one sees the removal, so
+    a member removed a moment ago cannot slip a message in. One UPDATE ... RETURNING does both jobs.
+    """
+    quote = connection.ops.quote_name
+    member_table = quote(Participant._meta.db_table)
+    sql = (
+        f"UPDATE {member_table} SET "
+        "last_read_seq = CASE WHEN user_id = %s THEN %s ELSE last_read_seq END, "
+        "marked_unread = CASE WHEN user_id = %s THEN %s ELSE marked_unread END, "
+        "archived = %s "
+        "WHERE thread_id = %s AND (user_id = %s OR (archived = %s AND muted = %s)) "
+        "RETURNING user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [reader_id, seq, reader_id, False, False, thread_id, reader_id, True, False])
+        touched = {row[0] for row in cursor.fetchall()}
+    if reader_id not in touched:
+        raise Refused("not_found", NOT_FOUND)
+
+
+def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None):
+    """Store one line at seq in a transaction that holds the thread lock, and push it after commit."""
+    _mark_read_on_write(thread_id, reader_id, seq)
+    now = timezone.now()
+    message = Message.objects.create(
+        thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now
+    )
+    Thread.objects.filter(pk=thread_id).update(last_message=message, last_message_at=now)
+    transaction.on_commit(lambda: events.broadcast_new_message(message))
+    return message
+
+
+# --- One person's view of a conversation ----------------------------------------------------
+
+
+def mark_read(*, user, thread, seq=None):
+    """Move the user's read mark forward to seq (default: the newest message); return the mark.
+
+    Never moves backwards and clears "marked unread". After commit, when the mark moved, every
+    participant's sockets get a "read" frame (for "Seen"), and the reader's own sockets an
+    "unread.update". Three queries when something changed, one when not.
+    """
+    thread_id = thread_id_of(thread)
+    if seq is not None:
+        seq = _seq(seq, "seq")
+    members = list(
+        Participant.objects.filter(thread_id=thread_id).values_list(
+            "user_id", "last_read_seq", "marked_unread", "thread__last_seq"
+        )
+    )
+    mine = next((member for member in members if member[0] == user.pk), None)
+    if mine is None:
+        raise Refused("not_found", NOT_FOUND)
+    _user_id, previous, marked_unread, last_seq = mine
+    target = last_seq if seq is None else min(seq, last_seq)
+    mark = max(target, previous)
+    if mark == previous and not marked_unread:
+        return previous
+    with transaction.atomic():
+        Participant.objects.filter(thread_id=thread_id, user=user).update(
+            last_read_seq=Greatest(F("last_read_seq"), Value(mark)), marked_unread=False
+        )
+        if mark > previous:
+            member_ids = [member[0] for member in members]
+            transaction.on_commit(
+                lambda: events.broadcast_read(thread_id=thread_id, username=user.username, seq=mark, member_ids=member_ids)
+            )
+        transaction.on_commit(lambda: events.send_unread_update(user_id=user.pk, thread_id=thread_id))
+    return mark
+
+
+def mark_unread(*, user, thread):
+    """Mark the conversation unread for the user until they read it again (the inbox shows it bold)."""
+    _update_own_membership(user, thread, marked_unread=True)
+
+
+def set_archived(*, user, thread, archived):
+    """Archive or unarchive the conversation for the user only; a new message unarchives it unless muted."""
+    _update_own_membership(user, thread, archived=bool(archived))
+
+
+def set_muted(*, user, thread, muted):
+    """Mute or unmute the conversation for the user: muted ones do not count in the "Inbox" badge."""
+    _update_own_membership(user, thread, muted=bool(muted))
+
+
+def _update_own_membership(user, thread, **fields):
+    thread_id = thread_id_of(thread)
+    with transaction.atomic():
+        if not Participant.objects.filter(thread_id=thread_id, user=user).update(**fields):
+            raise Refused("not_found", NOT_FOUND)
+        # The badge total and the row's count depend on these flags: tell the user's other tabs.
+        transaction.on_commit(lambda: events.send_unread_update(user_id=user.pk, thread_id=thread_id))
+
+
+def note_typing(*, user, thread):
+    """Tell the other participants the user is typing; repeats within 2 s are dropped. True if sent.
+
+    One query (the members, with the typist's current display name), then a cache add.
+    """
+    thread_id = thread_id_of(thread)
+    members = list(
+        Participant.objects.filter(thread_id=thread_id).values_list("user_id", "user__profile__display_name")
+    )
+    mine = next((member for member in members if member[0] == user.pk), None)
+    if mine is None:
+        raise Refused("not_found", NOT_FOUND)
+    if not ratelimit.first_in(f"typing:{user.pk}:{thread_id}", TYPING_THROTTLE_SECONDS):
+        return False
+    events.broadcast_typing(
+        thread_id=thread_id,
+        username=user.username,
+        name=mine[1] or user.username,
+        member_ids=[member[0] for member in members if member[0] != user.pk],
+    )
+    return True
+
+
+# --- Groups ---------------------------------------------------------------------------------
+
+
+def rename_group(*, user, thread, name):
+    """Rename a group (any member; an empty name clears it) with a system line. Same name: nothing happens."""
+    thread_id = thread_id_of(thread)
+    name = _clean_group_name(name)
+    with transaction.atomic():
+        seq, kind, _creator_id, old_name = _lock_thread(thread_id, user.pk)
+        _require_group(kind, "Only a group can have a name.")
+        if name == old_name:
+            transaction.set_rollback(True)
+            return
+        Thread.objects.filter(pk=thread_id).update(name=name)
+        line = f"{user.username} named the group “{name}”" if name else f"{user.username} removed the group name"
+        _write_line(thread_id=thread_id, seq=seq, reader_id=user.pk, kind=Message.Kind.SYSTEM, body=line)
+
+
+def add_participants(*, user, thread, users):
+    """Add people to a group (any member may), up to 64 in all, with one system line. Returns who was added.
+
+    New members see the history, and only the "added" line counts as unread for them.
+    """
+    thread_id = thread_id_of(thread)
+    newcomers = _distinct_others(user, users)
+    with transaction.atomic():
+        seq, kind, _creator_id, _name = _lock_thread(thread_id, user.pk)
+        _require_group(kind, "A one-to-one conversation cannot grow: start a group instead.")
+        current = set(Participant.objects.filter(thread_id=thread_id).values_list("user_id", flat=True))
+        newcomers = [person for person in newcomers if person.pk not in current]
+        if not newcomers:
+            raise Refused("bad_request", "Everyone you named is already in this conversation.")
+        if len(current) + len(newcomers) > MAX_GROUP_SIZE:
+            raise Refused("too_many_people", f"A group can have at most {MAX_GROUP_SIZE} people.")
+        Participant.objects.bulk_create(
+            [Participant(thread_id=thread_id, user=person, last_read_seq=seq - 1) for person in newcomers]
+        )
+        names = _join_names([person.username for person in newcomers])
+        _write_line(thread_id=thread_id, seq=seq, reader_id=user.pk, kind=Message.Kind.SYSTEM,
+                    body=f"{user.username} added {names}")
+    return newcomers
+
+
+def remove_participant(*, user, thread, member):
+    """The group's creator removes a member, with a system line; the member is told "thread.removed".
+
+    The membership row is deleted in the same transaction, so from the commit on the member is an
+    outsider: no pushes, and every request about the thread is not_found.
+    """
+    thread_id = thread_id_of(thread)
+    with transaction.atomic():
+        seq, kind, creator_id, _name = _lock_thread(thread_id, user.pk)
+        _require_group(kind, "No one can be removed from a one-to-one conversation.")
+        if creator_id != user.pk:
+            raise Refused("not_allowed", "Only the person who started the group can remove people.")
+        if member.pk == user.pk:
+            raise Refused("not_allowed", "To go, leave the group instead.")
+        deleted, _by_model = Participant.objects.filter(thread_id=thread_id, user=member).delete()
+        if not deleted:
+            raise Refused("not_found", f"@{member.username} is not in this group.")
+        _write_line(thread_id=thread_id, seq=seq, reader_id=user.pk, kind=Message.Kind.SYSTEM,
+                    body=f"{user.username} removed {member.username}")
+        transaction.on_commit(lambda: events.send_removed(thread_id=thread_id, user_id=member.pk))
+
+
+def leave_thread(*, user, thread):
+    """Leave a group, with the system line "bob left"; if the creator leaves, the longest-standing member takes over."""
+    thread_id = thread_id_of(thread)
+    with transaction.atomic():
+        seq, kind, creator_id, _name = _lock_thread(thread_id, user.pk)
+        _require_group(kind, "You can't leave a one-to-one conversation; archive it instead.")
+        _write_line(thread_id=thread_id, seq=seq, reader_id=user.pk, kind=Message.Kind.SYSTEM,
+                    body=f"{user.username} left")
+        Participant.objects.filter(thread_id=thread_id, user=user).delete()
+        if creator_id == user.pk:
+            successor = (
+                Participant.objects.filter(thread_id=thread_id).order_by("joined", "pk")
+                .values_list("user_id", flat=True).first()
+            )
+            Thread.objects.filter(pk=thread_id).update(creator_id=successor)
+        transaction.on_commit(lambda: events.send_removed(thread_id=thread_id, user_id=user.pk))
+
+
+def _require_group(kind, detail):
+    if kind != Thread.Kind.GROUP:
+        raise Refused("not_allowed", detail)
+
+
+def _join_names(names):
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _seq(value, field):
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if type(value) is not int or value < 0:
+        raise Refused("bad_request", f'"{field}" must be a whole number, 0 or more.')
+    return value

@@ -1,0 +1,87 @@
+"""Inbox fixtures: conversations built through the services, and WebSocket communicators.
+
+Communicators made by `connect` put the user straight into the scope (the unit-test shortcut);
+test_consumer.py also has tests through config.asgi.application with a real session cookie.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+
+# Generous: the database thread may be busy with another test's leftovers on a loaded machine.
+TIMEOUT = 5
+ORIGIN = (b"origin", b"http://localhost")
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """No group membership or queued frame survives from one test into the next (Redis included)."""
+    yield
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.flush)()
+
+
+@pytest.fixture
+def make_thread(db):
+    """make_thread(alice, bob) -> the 1:1; make_thread(alice, bob, carol, name="Trip") -> a group."""
+    from inbox.services import start_thread
+
+    def make(creator, *recipients, name=""):
+        thread, _created = start_thread(creator=creator, recipients=list(recipients), name=name)
+        return thread
+
+    return make
+
+
+@pytest.fixture
+def dave(make_user):
+    return make_user("dave", display_name="Dave Kim")
+
+
+@pytest.fixture
+def no_rate_limit(settings):
+    settings.SEND_RATE_PER_MINUTE = 0
+
+
+@pytest.fixture
+async def connect():
+    """connect(user, session_key=None) -> a connected communicator; all are disconnected afterwards."""
+    from inbox.consumers import InboxConsumer
+
+    opened = []
+
+    async def open_socket(user, *, session_key=None):
+        communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/", headers=[ORIGIN])
+        communicator.scope["user"] = user
+        communicator.scope["session"] = SimpleNamespace(session_key=session_key)
+        connected, _subprotocol = await communicator.connect(timeout=TIMEOUT)
+        assert connected
+        opened.append(communicator)
+        return communicator
+
+    yield open_socket
+    for communicator in opened:
+        await communicator.disconnect(timeout=TIMEOUT)
+
+
+async def receive(communicator, timeout=TIMEOUT):
+    return await communicator.receive_json_from(timeout=timeout)
+
+
+async def receive_type(communicator, frame_type, timeout=TIMEOUT):
+    """The next frame, which must be of the given type."""
+    frame = await receive(communicator, timeout)
+    assert frame["type"] == frame_type, frame
+    return frame
+
+
+async def receive_all(communicator, count, timeout=TIMEOUT):
+    return [await receive(communicator, timeout) for _ in range(count)]
+
+
+async def hears_nothing(communicator, timeout=0.3):
+    return await communicator.receive_nothing(timeout=timeout)

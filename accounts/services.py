@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import math
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -208,7 +209,9 @@ def client_address(remote_addr):
 
 def throttle_subjects(username, remote_addr):
     """Cache-safe names for the username (whatever its case) and the address, with their limits."""
-    name_digest = hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+    # NFKC as Django's username field applies it, so "ａｌｉｃｅ" is checked as the "alice" it logs in as.
+    name = unicodedata.normalize("NFKC", username).strip().casefold()
+    name_digest = hashlib.sha256(name.encode()).hexdigest()[:32]
     address_digest = hashlib.sha256(client_address(remote_addr).encode()).hexdigest()[:32]
     return [
         (f"login:user:{name_digest}", settings.LOGIN_THROTTLE_LIMIT, settings.LOGIN_THROTTLE_SLOW_AFTER),

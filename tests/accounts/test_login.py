@@ -147,6 +147,12 @@ def test_throttle_counts_per_username_whatever_its_case(client, alice, clock):
     assert log_in(client, "alice", PASSWORD).status_code == 429
 
 
+def test_unicode_lookalikes_of_a_username_share_its_throttle(client, alice, clock):
+    fail(client, "\uff41\uff4c\uff49\uff43\uff45", 10)  # fullwidth "alice", which logs in as alice
+    assert log_in(client, "alice", PASSWORD).status_code == 429
+    assert log_in(client, "\uff41\uff4c\uff49\uff43\uff45", PASSWORD).status_code == 429
+
+
 def test_throttled_login_is_allowed_again_after_the_window(client, alice, clock):
     fail(client, "alice", 10)
     clock.advance(15 * 60 - 30)

@@ -51,8 +51,15 @@ def isolated_storage(settings, tmp_path):
 def clear_cache():
     """Throttles and rate limits live in the cache: start every test with none counted."""
     from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    if isinstance(cache, RedisCache):
+        # Only our own keys: cache.clear() would flush the whole Redis database, channel layer included.
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"):
+            client.delete(key)
+    else:
+        cache.clear()
     yield
 
 

@@ -224,6 +224,18 @@ IMAGE_MAX_PIXELS = env_int("PARLEY_IMAGE_MAX_PIXELS", 40_000_000)
 # Messages per user per minute over every socket and form; 0 turns the limit off (load benchmarks).
 SEND_RATE_PER_MINUTE = env_int("PARLEY_SEND_RATE_PER_MINUTE", 120)
 
+# --- Attachments ----------------------------------------------------------------------------
+
+# Checked by media.services.store_upload (and while the upload streams in, by media.views.upload).
+ATTACHMENT_MAX_BYTES = env_int("PARLEY_ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+ATTACHMENTS_PER_MESSAGE = env_int("PARLEY_ATTACHMENTS_PER_MESSAGE", 10)
+# Rolling 24 hours, per person, over everything they uploaded (sent or not).
+ATTACHMENT_DAILY_BYTES_PER_USER = env_int("PARLEY_ATTACHMENT_DAILY_BYTES", 500 * 1024 * 1024)
+ATTACHMENT_GIF_MAX_FRAMES = env_int("PARLEY_ATTACHMENT_GIF_MAX_FRAMES", 1000)
+# Frames x width x height of an animated GIF: re-encoding holds every frame in memory once.
+ATTACHMENT_ANIMATION_MAX_PIXELS = env_int("PARLEY_ATTACHMENT_ANIMATION_MAX_PIXELS", 100_000_000)
+ATTACHMENT_THUMBNAIL_SIZE = 480
+
 # --- Files ----------------------------------------------------------------------------------
 
 # Uploads live outside the source tree and are never served directly: see media.views.

@@ -1,3 +1,11 @@
+from django.urls import path
+
+from . import views
+
 app_name = "media"
 
-urlpatterns = []
+urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.download, name="download"),
+    path("<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
+]

@@ -1,0 +1,165 @@
+"""Tiny real files of every accepted kind, and the bad inputs the issue lists, built in memory."""
+
+import io
+import struct
+import zipfile
+import zlib
+
+from PIL import Image, ImageDraw
+
+
+def jpeg(size=(64, 48), *, gps=False, orientation=None, color=(200, 30, 30)):
+    image = Image.new("RGB", size, color)
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 4, size[1] // 4), fill=(0, 0, 255))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, comment=b"taken at home")
+    return buffer.getvalue()
+
+
+def png(size=(32, 32), *, mode="RGBA"):
+    image = Image.new(mode, size, (10, 200, 10, 128) if mode == "RGBA" else (10, 200, 10))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def webp(size=(40, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (0, 120, 200)).save(buffer, "WEBP")
+    return buffer.getvalue()
+
+
+def animated_gif(size=(24, 16), durations=(100, 200, 300)):
+    colors = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    frames = [Image.new("RGB", size, colors[index % len(colors)]) for index in range(len(durations))]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=list(durations), loop=0)
+    return buffer.getvalue()
+
+
+def still_gif(size=(20, 20)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (90, 90, 90)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def png_bomb(width=50_000, height=50_000):
+    """A few dozen bytes claiming width x height pixels: the header alone must be refused."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+            + png_chunk(b"IEND", b""))
+
+
+def gif_with_frames(count):
+    """A 1x1 GIF with `count` frames, written directly: about 18 bytes a frame."""
+    header = b"GIF89a" + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    loop = b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    frame = (b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # graphic control: 100 ms
+             b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"  # image descriptor, 1x1
+             b"\x02\x02\x44\x01\x00")  # LZW data for one pixel
+    return header + loop + frame * count + b"\x3b"
+
+
+def box(kind, payload=b""):
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def iso_media(brand=b"isom", handler=b"vide"):
+    """An MP4/M4A header: ftyp, then moov/trak/mdia/hdlr naming the track's handler."""
+    ftyp = box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand + b"mp41")
+    hdlr = box(b"hdlr", b"\x00" * 8 + handler + b"\x00" * 12 + b"track\x00")
+    moov = box(b"moov", box(b"trak", box(b"mdia", hdlr)))
+    return ftyp + moov + box(b"mdat", b"\x00" * 64)
+
+
+def ebml_element(element_id, payload):
+    assert len(payload) < 127
+    return element_id + bytes([0x80 | len(payload)]) + payload
+
+
+def webm(track_types=(1, 2), doctype=b"webm"):
+    """A WebM header: EBML with its DocType, then a Segment of unknown size listing the tracks."""
+    header = ebml_element(b"\x1a\x45\xdf\xa3", ebml_element(b"\x42\x86", b"\x01") + ebml_element(b"\x42\x82", doctype))
+    entries = b"".join(ebml_element(b"\xae", ebml_element(b"\xd7", bytes([n + 1])) + ebml_element(b"\x83", bytes([t])))
+                       for n, t in enumerate(track_types))
+    tracks = ebml_element(b"\x16\x54\xae\x6b", entries)
+    segment = b"\x18\x53\x80\x67" + b"\x01\xff\xff\xff\xff\xff\xff\xff" + tracks
+    cluster = b"\x1f\x43\xb6\x75" + b"\x01\xff\xff\xff\xff\xff\xff\xff" + b"\xe7\x81\x00"
+    return header + segment + cluster
+
+
+def mp3():
+    frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
+    return b"ID3\x03\x00\x00\x00\x00\x00\x00" + frame * 3
+
+
+def ogg(codec=b"\x01vorbis"):
+    packet = codec + b"\x00" * 22
+    page = b"OggS\x00\x02" + b"\x00" * 8 + b"\x01\x00\x00\x00" + b"\x00" * 8 + bytes([1, len(packet)])
+    return page + packet
+
+
+def pdf():
+    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
+def zip_of(entries, *, first=None):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if first:
+            archive.writestr(zipfile.ZipInfo(first[0]), first[1], compress_type=zipfile.ZIP_STORED)
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+CONTENT_TYPES_XML = '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+
+
+def docx():
+    return zip_of({"[Content_Types].xml": CONTENT_TYPES_XML, "_rels/.rels": "<Relationships/>",
+                   "word/document.xml": "<w:document/>"})
+
+
+def xlsx():
+    return zip_of({"[Content_Types].xml": CONTENT_TYPES_XML, "xl/workbook.xml": "<workbook/>"})
+
+
+def pptx():
+    return zip_of({"[Content_Types].xml": CONTENT_TYPES_XML, "ppt/presentation.xml": "<presentation/>"})
+
+
+def odt():
+    return zip_of({"content.xml": "<office:document-content/>", "META-INF/manifest.xml": "<manifest/>"},
+                  first=("mimetype", "application/vnd.oasis.opendocument.text"))
+
+
+def ods():
+    return zip_of({"content.xml": "<x/>"}, first=("mimetype", "application/vnd.oasis.opendocument.spreadsheet"))
+
+
+def plain_zip():
+    return zip_of({"notes/readme.txt": "hello", "photo.bin": b"\x00\x01"})
+
+
+def csv_file():
+    return "name,amount,date\nalice,12.50,2026-01-02\nbob,\"1,200.00\",2026-01-03\n".encode()
+
+
+def text():
+    return "Shopping list 🛒\n- bread\n- café au lait, oat milk\n".encode()
+
+
+def exe():
+    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode"

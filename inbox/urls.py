@@ -6,4 +6,15 @@ app_name = "inbox"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.new, name="new"),
+    path("<int:thread_id>/", views.thread, name="thread"),
+    path("<int:thread_id>/archive/", views.archive, name="archive"),
+    path("<int:thread_id>/unarchive/", views.unarchive, name="unarchive"),
+    path("<int:thread_id>/mute/", views.mute, name="mute"),
+    path("<int:thread_id>/unmute/", views.unmute, name="unmute"),
+    path("<int:thread_id>/mark-unread/", views.mark_unread, name="mark_unread"),
+    path("<int:thread_id>/rename/", views.rename, name="rename"),
+    path("<int:thread_id>/add/", views.add_people, name="add_people"),
+    path("<int:thread_id>/remove/", views.remove_person, name="remove_person"),
+    path("<int:thread_id>/leave/", views.leave, name="leave"),
 ]

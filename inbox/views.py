@@ -1,7 +1,307 @@
+"""The inbox pages: the conversation list, a new conversation, one conversation and its actions.
+
+Each view reads a form, calls inbox.services and renders or redirects; the rules live in the
+services. Every page works as plain form posts; static/js/inbox.js adds the live behaviour over
+/ws/ (docs/protocol.md) and fetches two fragments: the conversation list (?partial=list) and
+older messages (?before=<seq>&partial=messages).
+"""
+
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
+from .models import Message, Thread
+
+THREADS_PER_PAGE = 30
+BOX_CHOICES = (("all", "All"), ("unread", "Unread"), ("archived", "Archived"))
+BOXES = tuple(value for value, _label in BOX_CHOICES)
+
+
+def _thread_or_404(user, thread_id):
+    """The thread if the user is in it; a stranger's thread and a missing one are the same 404."""
+    try:
+        return services.get_thread_for(user, thread_id)
+    except services.Refused:
+        raise Http404(services.NOT_FOUND) from None
+
+
+def _thread_list(user, *, box="all", page_number=1):
+    """One page of the user's conversations: three queries (count, rows, members with profiles)."""
+    return Paginator(services.inbox_page(user=user, box=box), THREADS_PER_PAGE).get_page(page_number)
+
+
+def _list_context(request, *, box="all", page_number=1, current_thread_id=None):
+    return {
+        "box": box,
+        "box_choices": BOX_CHOICES,
+        "threads": _thread_list(request.user, box=box, page_number=page_number),
+        "current_thread_id": current_thread_id,
+        "nav_section": "inbox",
+    }
 
 
 @login_required
+@require_http_methods(["GET"])
 def index(request):
-    return render(request, "inbox/index.html")
+    box = request.GET.get("box", "all")
+    if box not in BOXES:
+        box = "all"
+    context = {**_list_context(request, box=box, page_number=request.GET.get("page") or 1), "list_page": True}
+    if request.GET.get("partial") == "list":
+        # inbox.js swaps this in when a conversation that is not on the page comes alive.
+        return render(request, "inbox/_thread_list.html", context)
+    return render(request, "inbox/index.html", context)
+
+
+# --- Starting a conversation ----------------------------------------------------------------
+
+
+def _existing_direct_thread(user, to):
+    """The 1:1 with the one person named in ?to=, if it exists (one or two queries)."""
+    try:
+        people = services.resolve_recipients(creator=user, text=to)
+    except services.Refused:
+        return None
+    if len(people) != 1:
+        return None
+    return Thread.objects.filter(direct_key=services.direct_key(user.pk, people[0].pk)).first()
+
+
+def _thread_of_sent_form(user, client_id):
+    """A form that was already submitted once (double click, back and resubmit) led to this thread."""
+    if not client_id:
+        return None
+    return Message.objects.filter(sender=user, client_id=client_id).values_list("thread_id", flat=True).first()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    to = request.GET.get("to", "").strip()
+    if request.method == "GET" and to:
+        existing = _existing_direct_thread(request.user, to)
+        if existing is not None:
+            return redirect("inbox:thread", existing.pk)
+    form = NewConversationForm(request.POST or None, initial={"recipients": to, "client_id": new_client_id()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        sent_before = _thread_of_sent_form(request.user, data["client_id"])
+        if sent_before is not None:
+            return redirect("inbox:thread", sent_before)
+        try:
+            thread = _start_conversation(request.user, data)
+        except _FieldRefusal as refusal:
+            form.add_error(refusal.field, refusal.detail)
+        else:
+            return redirect("inbox:thread", thread.pk)
+    status = 400 if form.errors else 200
+    return render(request, "inbox/new.html", {**_list_context(request), "form": form}, status=status)
+
+
+class _FieldRefusal(Exception):
+    def __init__(self, field, detail):
+        super().__init__(detail)
+        self.field = field
+        self.detail = detail
+
+
+def _start_conversation(user, data):
+    """Find or start the thread and send the first message, all or nothing."""
+    with transaction.atomic():
+        try:
+            recipients = services.resolve_recipients(creator=user, text=data["recipients"])
+            thread, _created = services.start_thread(creator=user, recipients=recipients, name=data["name"])
+        except services.Refused as refusal:
+            raise _FieldRefusal("name" if refusal.code == "too_long" else "recipients", refusal.detail) from None
+        if data["body"]:
+            try:
+                services.send_message(sender=user, thread=thread, body=data["body"], client_id=data["client_id"] or None)
+            except services.Refused as refusal:
+                # Leaving the atomic block by an exception rolls back a group started just now.
+                raise _FieldRefusal("body" if refusal.code in {"empty_body", "too_long"} else None, refusal.detail) from None
+    return thread
+
+
+# --- One conversation -----------------------------------------------------------------------
+
+
+def _before_seq(request):
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() and 0 < int(value) <= services.MAX_ID else None
+
+
+def _receipt(messages_shown, members, *, me, is_group):
+    """ "Sent", "Seen" (1:1) or "Seen by N" (group) under my newest message, if it is on the page."""
+    mine = next((message for message in reversed(messages_shown) if message.sender_id == me), None)
+    if mine is None:
+        return None
+    seen_by = sum(1 for member in members if member.user_id != me and member.last_read_seq >= mine.seq)
+    if not seen_by:
+        text = "Sent"
+    else:
+        text = f"Seen by {seen_by}" if is_group else "Seen"
+    return {"seq": mine.seq, "text": text}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread(request, thread_id):
+    thread = _thread_or_404(request.user, thread_id)
+    form = MessageForm(request.POST or None, initial={"client_id": new_client_id()})
+    status = 200
+    if request.method == "POST":
+        form.is_valid()  # every field is optional: the service judges the body
+        try:
+            services.send_message(
+                sender=request.user, thread=thread,
+                body=form.cleaned_data.get("body", ""), client_id=form.cleaned_data.get("client_id") or None,
+            )
+        except services.Refused as refusal:
+            if refusal.code == "not_found":  # removed a moment ago
+                raise Http404(services.NOT_FOUND) from None
+            # Render the page again rather than redirect, so the text is still in the composer.
+            messages.error(request, refusal.detail)
+            status = refusal.http_status
+        else:
+            return redirect("inbox:thread", thread.pk)
+
+    before_seq = _before_seq(request)
+    if request.GET.get("partial") == "messages" and before_seq is not None:
+        older = services.messages_page(thread=thread, before_seq=before_seq)
+        return render(request, "inbox/_message_history.html", {"page_messages": older, "thread": thread})
+
+    members = services.thread_participants(thread=thread)
+    membership = next((member for member in members if member.user_id == request.user.pk), None)
+    if membership is None:  # left in the instant between the two queries
+        raise Http404(services.NOT_FOUND)
+    page_messages = services.messages_page(thread=thread, before_seq=before_seq)
+    if before_seq is None and request.method == "GET":
+        services.mark_read(user=request.user, thread=thread)
+    others = [member for member in members if member.user_id != request.user.pk]
+    context = {
+        **_list_context(request, current_thread_id=thread.pk),
+        "thread": thread,
+        "membership": membership,
+        "members": members,
+        "others": others,
+        "is_creator": thread.creator_id == request.user.pk,
+        "page_messages": page_messages,
+        "viewing_older": before_seq is not None,
+        "receipt": None if before_seq else _receipt(page_messages, members, me=request.user.pk, is_group=thread.is_group),
+        # For "Seen" in inbox.js: how far each other member has read.
+        "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
+        "form": form,
+    }
+    return render(request, "inbox/thread.html", context, status=status)
+
+
+# --- Actions on a conversation (each a POST form on the conversation page) -------------------
+
+
+def _back(thread):
+    return redirect("inbox:thread", thread.pk)
+
+
+def _attempt(request, action, done):
+    """Run one change; flash what happened (done, or done(result)) or why it was refused. True if it ran."""
+    try:
+        result = action()
+    except services.Refused as refusal:
+        if refusal.code == "not_found":
+            raise Http404(services.NOT_FOUND) from None
+        messages.error(request, refusal.detail)
+        return False
+    messages.success(request, done(result) if callable(done) else done)
+    return True
+
+
+def _membership_action(change, *, done, to_inbox=False, **arguments):
+    """A view that flips one of my own settings on a thread and says so."""
+
+    @login_required
+    @require_POST
+    def view(request, thread_id):
+        thread = _thread_or_404(request.user, thread_id)
+        if _attempt(request, lambda: change(user=request.user, thread=thread, **arguments), done) and to_inbox:
+            return redirect("inbox:index")
+        return _back(thread)
+
+    return view
+
+
+archive = _membership_action(
+    services.set_archived, archived=True, to_inbox=True,
+    done="Conversation archived. It comes back to your inbox when someone writes.",
+)
+unarchive = _membership_action(services.set_archived, archived=False, done="Conversation moved back to your inbox.")
+mute = _membership_action(
+    services.set_muted, muted=True, done="Conversation muted: it no longer counts in your Inbox badge.",
+)
+unmute = _membership_action(services.set_muted, muted=False, done="Conversation unmuted.")
+mark_unread = _membership_action(services.mark_unread, to_inbox=True, done="Conversation marked as unread.")
+
+
+@login_required
+@require_POST
+def rename(request, thread_id):
+    thread = _thread_or_404(request.user, thread_id)
+    form = RenameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["name"]))
+        return _back(thread)
+    name = form.cleaned_data["name"]
+    _attempt(request, lambda: services.rename_group(user=request.user, thread=thread, name=name),
+             "Group renamed." if name else "Group name removed.")
+    return _back(thread)
+
+
+@login_required
+@require_POST
+def add_people(request, thread_id):
+    thread = _thread_or_404(request.user, thread_id)
+    form = AddPeopleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Name the people to add, by username.")
+        return _back(thread)
+
+    def add():
+        people = services.resolve_recipients(creator=request.user, text=form.cleaned_data["people"])
+        return services.add_participants(user=request.user, thread=thread, users=people)
+
+    _attempt(request, add, lambda added: f"Added {', '.join(person.display_name for person in added)}.")
+    return _back(thread)
+
+
+@login_required
+@require_POST
+def remove_person(request, thread_id):
+    thread = _thread_or_404(request.user, thread_id)
+    form = RemoveMemberForm(request.POST)
+    username = form.cleaned_data["member"] if form.is_valid() else ""
+    member = next(
+        (member.user for member in services.thread_participants(thread=thread) if member.user.username == username),
+        None,
+    )
+    if member is None:
+        messages.error(request, "That person is not in this group.")
+        return _back(thread)
+    _attempt(request, lambda: services.remove_participant(user=request.user, thread=thread, member=member),
+             f"Removed {member.display_name} from the group.")
+    return _back(thread)
+
+
+@login_required
+@require_POST
+def leave(request, thread_id):
+    thread = _thread_or_404(request.user, thread_id)
+    if _attempt(request, lambda: services.leave_thread(user=request.user, thread=thread), "You left the group."):
+        return redirect("inbox:index")
+    return _back(thread)

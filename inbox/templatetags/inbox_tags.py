@@ -1,0 +1,79 @@
+"""Presentation helpers for the inbox templates: titles, previews and short dates.
+
+They only read what the views preloaded (memberships with their thread's participants, users and
+profiles), so they never start a query. inbox.js reformats the dates in the browser's time zone.
+"""
+
+from datetime import timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+register = template.Library()
+
+
+def _local(moment):
+    return timezone.localtime(moment) if timezone.is_aware(moment) else moment
+
+
+@register.filter
+def short_time(moment):
+    """"14:05" today, "3 Nov" this year, "3 Nov 2024" before: what an inbox row shows."""
+    if not moment:
+        return ""
+    moment, today = _local(moment), timezone.localdate()
+    if moment.date() == today:
+        return format_date(moment, "H:i")
+    if moment.year == today.year:
+        return format_date(moment, "j M")
+    return format_date(moment, "j M Y")
+
+
+@register.filter
+def day_label(moment):
+    """"Today", "Yesterday" or "Friday 27 November 2026": the separator above a day's messages."""
+    moment, today = _local(moment), timezone.localdate()
+    if moment.date() == today:
+        return "Today"
+    if moment.date() == today - timedelta(days=1):
+        return "Yesterday"
+    return format_date(moment, "l j F Y")
+
+
+def join_names(names, *, limit=3):
+    if len(names) > limit:
+        shown = limit - 1
+        rest = len(names) - shown
+        return f"{', '.join(names[:shown])} and {rest} other{'s' if rest != 1 else ''}"
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@register.simple_tag
+def conversation_title(thread, others):
+    """The group's name, or the other people's names ("Bob Okafor", "Bob Okafor and Carol Diaz")."""
+    if thread.is_group and thread.name:
+        return thread.name
+    names = [member.user.display_name for member in others]
+    if not names:
+        return "Only you" if thread.is_group else "Deleted account"
+    return join_names(names)
+
+
+@register.simple_tag
+def message_preview(membership):
+    """One line about the thread's last message, from the viewer's side: "You: See you", "Bob: Hi"."""
+    thread = membership.thread
+    message = thread.last_message
+    if message is None:
+        return "No messages yet"
+    body = " ".join(message.body.split())
+    if message.is_system:
+        return body
+    if message.sender_id == membership.user_id:
+        return f"You: {body}"
+    if thread.is_group:
+        return f"{message.sender.display_name}: {body}"
+    return body

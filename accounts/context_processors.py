@@ -1,6 +1,18 @@
+from django.utils.functional import SimpleLazyObject
+
+
 def navigation(request):
-    """Facts every page's navigation needs, read once per request."""
+    """Facts every page's navigation needs, read once per request.
+
+    The "Inbox" badge count is lazy: one query, and only on pages that render the navigation.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_unread_count": getattr(request, "nav_unread_count", 0)}
+
+    def unread_total():
+        from inbox.services import unread_total
+
+        return unread_total(user)
+
+    return {"nav_unread_count": SimpleLazyObject(unread_total)}

@@ -88,8 +88,8 @@ def test_profile_of_an_account_made_without_one_is_created_on_first_access(clien
 def test_profile_page_query_count(client, alice, bob, django_assert_num_queries):
     give_avatar(bob)
     client.force_login(alice)
-    # session, the viewer, the person with their profile
-    with django_assert_num_queries(3):
+    # session, the viewer, the person with their profile, the "Inbox" badge total
+    with django_assert_num_queries(4):
         assert client.get("/u/bob/").status_code == 200
 
 
@@ -110,8 +110,8 @@ def test_settings_form_has_the_contract_labels_and_button(alice_client):
 
 
 def test_settings_page_query_count(alice_client, django_assert_num_queries):
-    # session, user, profile
-    with django_assert_num_queries(3):
+    # session, user, profile, the "Inbox" badge total
+    with django_assert_num_queries(4):
         assert alice_client.get("/settings/").status_code == 200
 
 

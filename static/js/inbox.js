@@ -1,0 +1,518 @@
+// Parley's live inbox: one WebSocket per tab at /ws/ (frames: docs/protocol.md), loaded on every logged-in page.
+// Everything here is an enhancement: the pages work as plain form posts without it.
+(() => {
+  "use strict";
+
+  const me = document.body.dataset.username;
+  if (!me || !("WebSocket" in window)) return;
+
+  const TYPING_EVERY_MS = 3000;
+  const TYPING_SHOWN_MS = 5000;
+  const GROUP_GAP_MS = 5 * 60 * 1000;
+  const MAX_BACKOFF_MS = 30000;
+
+  const badge = document.querySelector("[data-unread-badge]");
+  const pane = document.querySelector("[data-conversation]");
+  const threadId = pane ? Number(pane.dataset.thread) : null;
+  const isGroup = pane ? pane.dataset.kind === "group" : false;
+  const viewingOlder = pane ? pane.hasAttribute("data-viewing-older") : false;
+  const list = pane && pane.querySelector("[data-messages]");
+  const scroller = pane && pane.querySelector("[data-scroller]");
+  const composer = pane && pane.querySelector("[data-composer]");
+  const textarea = composer && composer.querySelector("textarea");
+  const typingLine = pane && pane.querySelector("[data-typing]");
+  const statusLine = pane && pane.querySelector("[data-connection-status]");
+  const readMarks = pane ? JSON.parse(pane.dataset.readMarks || "{}") : {};
+
+  let socket = null;
+  let attempts = 0;
+  let everOpened = false;
+  let stopped = false;
+  let reconnectTimer = null;
+  let lastTypingSent = 0;
+  let lastReadSent = 0;
+  let lastSyncAsked = null;
+  let listRefresh = null;
+  const pending = new Map(); // client_id -> {body, li, failed}
+  const typists = new Map(); // username -> {name, timer}
+
+  // --- The socket ----------------------------------------------------------------------------------
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/");
+    socket.addEventListener("open", onOpen);
+    socket.addEventListener("close", onClose);
+    socket.addEventListener("message", (event) => {
+      if (typeof event.data !== "string") return;
+      let frame;
+      try { frame = JSON.parse(event.data); } catch { return; }
+      const handler = HANDLERS[frame.type];
+      if (handler) handler(frame);
+    });
+  }
+
+  function send(frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function onOpen() {
+    const reconnected = everOpened;
+    everOpened = true;
+    attempts = 0;
+    setStatus("");
+    if (pane && !viewingOlder) {
+      // Whatever was sent between the page render (or the drop) and now.
+      lastSyncAsked = null;
+      askSync(highestSeq());
+      for (const [clientId, item] of pending) {
+        if (!item.failed) send({ type: "message.send", thread: threadId, body: item.body, client_id: clientId });
+      }
+    }
+    if (reconnected) refreshThreadList();
+  }
+
+  function onClose(event) {
+    socket = null;
+    if (stopped) return;
+    if (event.code === 4001) {
+      // The session was revoked (logout, password change): go on only if this tab is still signed in.
+      fetch("/inbox/?partial=list", { redirect: "manual", credentials: "same-origin" }).then((response) => {
+        if (response.ok) scheduleReconnect();
+        else signedOut();
+      }, scheduleReconnect);
+      return;
+    }
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect() {
+    if (stopped || socket) return;
+    const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
+    attempts += 1;
+    // Full jitter: a server restart must not see every tab come back in the same instant.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    if (everOpened) setStatus("Connection lost. Reconnecting…");
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  function reconnectNow() {
+    if (!stopped && !socket) { attempts = 0; connect(); }
+  }
+
+  function signedOut() {
+    stopped = true;
+    setStatus("You have been signed out. Reload the page to sign in again.");
+    if (textarea) textarea.disabled = true;
+  }
+
+  function setStatus(text) {
+    if (!statusLine) return;
+    statusLine.textContent = text;
+    statusLine.hidden = !text;
+  }
+
+  // --- Frames from the server ------------------------------------------------------------------------
+
+  const HANDLERS = {
+    "message.new": onMessageNew,
+    "sync.done": (frame) => {
+      if (frame.thread === threadId && frame.more) askSync(highestSeq(), true);
+    },
+    "error": onError,
+    "typing": onTyping,
+    "read": onRead,
+    "unread.update": onUnread,
+    "thread.removed": onRemoved,
+  };
+
+  function onMessageNew(frame) {
+    updateRow(frame);
+    if (frame.thread !== threadId || !list) return;
+    if (viewingOlder) return;
+    const author = frame.message.sender;
+    if (author && author !== me) dropTypist(author);
+    const stick = author === me || nearBottom();
+    placeMessage(frame.html, frame.message);
+    decorate();
+    if (stick) scrollToBottom();
+    if (author !== me) sendRead();
+  }
+
+  function onError(frame) {
+    const item = frame.client_id && pending.get(frame.client_id);
+    if (item) markFailed(frame.client_id, item, frame.detail);
+  }
+
+  function onTyping(frame) {
+    if (frame.thread !== threadId || frame.user === me) return;
+    const known = typists.get(frame.user);
+    if (known) clearTimeout(known.timer);
+    typists.set(frame.user, { name: frame.name || frame.user, timer: setTimeout(() => dropTypist(frame.user), TYPING_SHOWN_MS) });
+    renderTyping();
+  }
+
+  function onRead(frame) {
+    if (frame.thread !== threadId || frame.user === me) return;
+    readMarks[frame.user] = Math.max(readMarks[frame.user] || 0, frame.seq);
+    renderReceipt();
+  }
+
+  function onUnread(frame) {
+    setBadge(frame.total);
+    const row = findRow(frame.thread);
+    if (!row) return;
+    const count = row.querySelector("[data-thread-unread]");
+    row.classList.toggle("is-unread", frame.unread > 0);
+    if (count) {
+      count.hidden = !frame.unread;
+      count.querySelector("[data-count]").textContent = String(frame.unread);
+    }
+  }
+
+  function onRemoved(frame) {
+    const row = findRow(frame.thread);
+    if (row) row.remove();
+    if (frame.thread !== threadId || !pane) return;
+    const notice = pane.querySelector("[data-removed-notice]");
+    if (notice) notice.hidden = false;
+    if (composer) composer.querySelectorAll("textarea, button").forEach((control) => { control.disabled = true; });
+    typists.clear();
+    renderTyping();
+  }
+
+  // --- The conversation: placing messages by seq -----------------------------------------------------
+
+  function messages() {
+    return Array.from(list.querySelectorAll("li.message[data-seq]"));
+  }
+
+  function highestSeq() {
+    const all = messages();
+    return all.length ? Number(all[all.length - 1].dataset.seq) : 0;
+  }
+
+  function placeMessage(html, message) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    const node = template.content.firstElementChild;
+    if (!node) return;
+    if (message.client_id && pending.has(message.client_id)) {
+      pending.get(message.client_id).li.remove();
+      pending.delete(message.client_id);
+    }
+    const all = messages();
+    const same = all.find((li) => Number(li.dataset.seq) === message.seq);
+    if (same) { same.replaceWith(node); return; }
+    const first = all.length ? Number(all[0].dataset.seq) : null;
+    if (first !== null && message.seq < first) return; // older than the page shows: "Load older" has it
+    const after = all.find((li) => Number(li.dataset.seq) > message.seq);
+    // Pending bubbles stay below every stored message.
+    list.insertBefore(node, after || list.querySelector("li.is-pending, li.is-failed") || null);
+    const previous = all.filter((li) => Number(li.dataset.seq) < message.seq).pop();
+    if (previous && message.seq > Number(previous.dataset.seq) + 1) askSync(Number(previous.dataset.seq));
+  }
+
+  function askSync(after, again = false) {
+    // The same gap is asked about once; sync.done with more=true asks for the next batch.
+    if (!again && lastSyncAsked === after) return;
+    if (send({ type: "sync", thread: threadId, after })) lastSyncAsked = after;
+  }
+
+  // Marks mine, runs of one person's messages, day separators and the receipt: recomputed after each change.
+  function decorate() {
+    list.querySelectorAll("[data-day-separator]").forEach((separator) => separator.remove());
+    let previous = null;
+    let previousDay = null;
+    for (const li of list.querySelectorAll("li.message")) {
+      const created = new Date(li.dataset.created || Date.now());
+      const day = created.toDateString();
+      if (day !== previousDay) {
+        const separator = document.createElement("li");
+        separator.className = "day-separator";
+        separator.dataset.daySeparator = "";
+        separator.append(Object.assign(document.createElement("span"), { textContent: dayLabel(created) }));
+        li.before(separator);
+      }
+      const sender = li.dataset.sender || null;
+      li.classList.toggle("is-mine", sender === me);
+      const continued = Boolean(sender && previous && day === previousDay && previous.dataset.sender === sender
+        && !previous.classList.contains("message-system")
+        && created - new Date(previous.dataset.created || Date.now()) < GROUP_GAP_MS);
+      li.classList.toggle("is-continued", continued);
+      li.classList.remove("has-next");
+      if (continued) previous.classList.add("has-next");
+      previous = li;
+      previousDay = day;
+    }
+    formatTimes(list);
+    renderReceipt();
+  }
+
+  function renderReceipt() {
+    if (!list) return;
+    list.querySelectorAll("[data-receipt]").forEach((receipt) => receipt.remove());
+    const mine = messages().filter((li) => li.dataset.sender === me).pop();
+    if (!mine) return;
+    const seq = Number(mine.dataset.seq);
+    const seenBy = Object.values(readMarks).filter((mark) => mark >= seq).length;
+    const receipt = document.createElement("li");
+    receipt.className = "receipt";
+    receipt.dataset.receipt = "";
+    receipt.textContent = !seenBy ? "Sent" : isGroup ? `Seen by ${seenBy}` : "Seen";
+    mine.after(receipt);
+  }
+
+  function nearBottom() {
+    // The scroller is column-reverse: scrollTop is 0 at the newest message and negative above it.
+    return !scroller || Math.abs(scroller.scrollTop) < 120;
+  }
+
+  function scrollToBottom() {
+    if (scroller) scroller.scrollTop = 0;
+  }
+
+  // --- Sending ---------------------------------------------------------------------------------------
+
+  function submitMessage(event) {
+    const body = textarea.value;
+    if (!everOpened) return; // no live connection yet: let the form post as without JavaScript
+    event.preventDefault();
+    if (!body.trim()) { textarea.focus(); return; }
+    const clientId = crypto.randomUUID();
+    const li = document.createElement("li");
+    li.className = "message is-mine is-pending";
+    li.dataset.sender = me;
+    li.dataset.clientId = clientId;
+    const content = document.createElement("div");
+    content.className = "message-content";
+    const bubble = Object.assign(document.createElement("div"), { className: "message-bubble", textContent: body.trim() });
+    const status = Object.assign(document.createElement("p"), { className: "message-status", textContent: "Sending…" });
+    content.append(bubble, status);
+    li.append(content);
+    list.append(li);
+    pending.set(clientId, { body, li, failed: false });
+    send({ type: "message.send", thread: threadId, body, client_id: clientId });
+    textarea.value = "";
+    lastTypingSent = 0;
+    scrollToBottom();
+  }
+
+  function markFailed(clientId, item, detail) {
+    item.failed = true;
+    item.li.classList.replace("is-pending", "is-failed");
+    const status = item.li.querySelector(".message-status");
+    status.textContent = "";
+    const text = Object.assign(document.createElement("span"), { textContent: "Not sent." });
+    if (detail) text.title = detail;
+    const retry = Object.assign(document.createElement("button"), { type: "button", className: "button button-small", textContent: "Retry" });
+    retry.addEventListener("click", () => {
+      item.failed = false;
+      item.li.classList.replace("is-failed", "is-pending");
+      status.textContent = "Sending…";
+      send({ type: "message.send", thread: threadId, body: item.body, client_id: clientId });
+    });
+    status.append(text, retry);
+    if (detail) status.append(Object.assign(document.createElement("span"), { className: "message-error", textContent: detail }));
+  }
+
+  function noteTyping() {
+    const now = Date.now();
+    if (!textarea.value.trim() || now - lastTypingSent < TYPING_EVERY_MS) return;
+    if (send({ type: "typing", thread: threadId })) lastTypingSent = now;
+  }
+
+  function sendRead() {
+    const seq = highestSeq();
+    if (document.visibilityState !== "visible" || viewingOlder || seq <= lastReadSent) return;
+    if (send({ type: "read", thread: threadId, seq })) lastReadSent = seq;
+  }
+
+  function dropTypist(username) {
+    const known = typists.get(username);
+    if (!known) return;
+    clearTimeout(known.timer);
+    typists.delete(username);
+    renderTyping();
+  }
+
+  function renderTyping() {
+    if (!typingLine) return;
+    const names = Array.from(typists.values(), (typist) => typist.name);
+    typingLine.textContent = names.length === 0 ? ""
+      : names.length === 1 ? `${names[0]} is typing…`
+      : names.length === 2 ? `${names[0]} and ${names[1]} are typing…`
+      : "Several people are typing…";
+  }
+
+  // --- The conversation list and the badge -------------------------------------------------------------
+
+  function setBadge(total) {
+    if (!badge) return;
+    badge.hidden = !total;
+    const count = badge.querySelector("[data-unread-count]");
+    if (count) count.textContent = String(total);
+  }
+
+  function threadList() {
+    return document.querySelector("[data-thread-list]");
+  }
+
+  function findRow(id) {
+    const holder = threadList();
+    return holder && holder.querySelector(`[data-thread-row="${Number(id)}"]`);
+  }
+
+  function updateRow(frame) {
+    const holder = threadList();
+    if (!holder) return;
+    const row = findRow(frame.thread);
+    const rows = holder.querySelector(".thread-rows");
+    // Only the first page of the open list can simply move a row up; anything else reloads the list.
+    if (!row || !rows || holder.dataset.page !== "1" || holder.dataset.box === "archived") {
+      refreshThreadList();
+      return;
+    }
+    const message = frame.message;
+    const preview = row.querySelector("[data-thread-preview]");
+    let prefix = "";
+    if (message.sender === me) prefix = "You: ";
+    else if (message.sender && row.dataset.kind === "group") {
+      const author = new DOMParser().parseFromString(frame.html, "text/html").querySelector(".message-author");
+      prefix = `${author ? author.textContent : message.sender}: `;
+    }
+    preview.textContent = prefix + message.body.replace(/\s+/g, " ").trim();
+    preview.classList.toggle("is-system", !message.sender);
+    const time = row.querySelector("[data-short-time]");
+    time.setAttribute("datetime", message.created);
+    formatTimes(row);
+    rows.prepend(row);
+    row.classList.remove("is-fresh");
+    void row.offsetWidth; // restart the highlight animation
+    row.classList.add("is-fresh");
+  }
+
+  function refreshThreadList() {
+    const holder = threadList();
+    if (!holder) return;
+    clearTimeout(listRefresh);
+    // A burst of messages reloads the list once.
+    listRefresh = setTimeout(async () => {
+      const box = holder.dataset.box || "all";
+      const response = await fetch(`/inbox/?box=${encodeURIComponent(box)}&page=${holder.dataset.page || 1}&partial=list`,
+        { credentials: "same-origin" });
+      if (!response.ok) return;
+      const template = document.createElement("template");
+      template.innerHTML = (await response.text()).trim();
+      const fresh = template.content.querySelector("[data-thread-list]");
+      const current = threadList();
+      if (!fresh || !current) return;
+      const open = threadId && fresh.querySelector(`[data-thread-row="${threadId}"] .thread-link`);
+      if (open) open.setAttribute("aria-current", "page");
+      current.replaceWith(fresh);
+      formatTimes(fresh);
+    }, 150);
+  }
+
+  // --- Dates in the reader's own time zone ------------------------------------------------------------
+
+  function sameDay(a, b) { return a.toDateString() === b.toDateString(); }
+
+  function dayLabel(date) {
+    const today = new Date();
+    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (sameDay(date, today)) return "Today";
+    if (sameDay(date, yesterday)) return "Yesterday";
+    const options = { weekday: "long", day: "numeric", month: "long" };
+    if (date.getFullYear() !== today.getFullYear()) options.year = "numeric";
+    return date.toLocaleDateString(undefined, options);
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function formatTimes(root) {
+    const today = new Date();
+    root.querySelectorAll("time[data-message-time]").forEach((time) => {
+      time.textContent = clock(new Date(time.getAttribute("datetime")));
+    });
+    root.querySelectorAll("time[data-short-time]").forEach((time) => {
+      const date = new Date(time.getAttribute("datetime"));
+      const options = { day: "numeric", month: "short" };
+      if (date.getFullYear() !== today.getFullYear()) options.year = "numeric";
+      time.textContent = sameDay(date, today) ? clock(date) : date.toLocaleDateString(undefined, options);
+    });
+  }
+
+  // --- Loading older messages without leaving the page ------------------------------------------------
+
+  async function loadOlder(link) {
+    link.setAttribute("aria-disabled", "true");
+    const response = await fetch(`${link.href}&partial=messages`, { credentials: "same-origin" });
+    if (!response.ok) { link.removeAttribute("aria-disabled"); return; }
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    const older = template.content.querySelectorAll("[data-messages] > li.message");
+    const shown = new Set(messages().map((li) => li.dataset.seq));
+    list.prepend(...Array.from(older).filter((li) => !shown.has(li.dataset.seq)));
+    const start = template.content.querySelector("[data-history-start]");
+    pane.querySelector("[data-history-start]").replaceWith(start);
+    decorate();
+    const next = start.querySelector("[data-load-older]");
+    if (next) next.focus();
+  }
+
+  // --- Wiring --------------------------------------------------------------------------------------------
+
+  if (pane && list) {
+    decorate();
+    lastReadSent = highestSeq(); // the server marked the page read when it served it
+    pane.addEventListener("click", (event) => {
+      const link = event.target.closest("[data-load-older]");
+      if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        event.preventDefault();
+        if (link.getAttribute("aria-disabled") !== "true") loadOlder(link);
+      }
+    });
+  }
+  if (composer && textarea) {
+    composer.addEventListener("submit", submitMessage);
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    textarea.addEventListener("input", noteTyping);
+    const hint = pane.querySelector("[data-composer-hint]");
+    if (hint) hint.hidden = false;
+    if (!viewingOlder && matchMedia("(pointer: fine)").matches) textarea.focus();
+  }
+  const holder = threadList();
+  if (holder) formatTimes(holder);
+
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState !== "visible") return;
+    if (pane) sendRead();
+    reconnectNow();
+  });
+  window.addEventListener("online", reconnectNow);
+  window.addEventListener("pagehide", () => { stopped = true; if (socket) socket.close(1000); });
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) { stopped = false; reconnectNow(); }
+  });
+
+  // A small handle for tests and the curious: window.parleyInbox.socket is the live socket.
+  window.parleyInbox = {
+    get socket() { return socket; },
+    get connected() { return Boolean(socket && socket.readyState === WebSocket.OPEN); },
+    pending,
+  };
+
+  connect();
+})();

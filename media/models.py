@@ -59,3 +59,8 @@ class Attachment(models.Model):
     @property
     def is_sent(self):
         return self.message_id is not None
+
+    @property
+    def extension_label(self):
+        """"PDF", "DOCX": the badge on a document card (the display name's extension always matches the bytes)."""
+        return self.original_name.rpartition(".")[2].upper()[:4]

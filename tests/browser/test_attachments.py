@@ -35,6 +35,16 @@ PAGE = """{% load static media_tags %}<!doctype html><html lang="en"><head><meta
 </section></main><script src="{% static 'js/attachments.js' %}"></script></body></html>"""
 
 
+@pytest.fixture(autouse=True)
+async def close_thread_connections():
+    """This module's ORM calls run on asgiref's worker thread: close its connection, or PostgreSQL
+    cannot drop the test database at the end of the run."""
+    yield
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
 def site_csp():
     from csp.utils import build_policy
 

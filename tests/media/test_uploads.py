@@ -387,6 +387,7 @@ def test_an_upload_cut_off_midway_stores_nothing(alice, rf, assert_nothing_store
 async def test_a_client_disconnecting_midway_through_the_body_stores_nothing(alice, stored_files):
     from asgiref.sync import sync_to_async
     from django.core.handlers.asgi import ASGIHandler
+    from django.db import connections
     from django.test import Client
 
     client = Client()
@@ -421,6 +422,8 @@ async def test_a_client_disconnecting_midway_through_the_body_stores_nothing(ali
     assert not any(message.get("status") == 201 for message in sent)
     assert await sync_to_async(Attachment.objects.count)() == 0
     assert stored_files() == []
+    # The ORM calls above ran on asgiref's worker thread: close its connection (PostgreSQL drops the database later).
+    await sync_to_async(connections.close_all)()
 
 
 class BreaksMidway(io.BytesIO):

@@ -190,3 +190,20 @@ def test_deleting_an_account_deletes_every_file_it_uploaded(
 
     assert list(Attachment.objects.all()) == [bobs]
     assert stored_files() == [bobs.file.name]
+
+
+def test_the_prefetch_loads_every_messages_attachments_in_one_query(
+    upload, conversation, alice, send, django_assert_num_queries
+):
+    from inbox.models import Message
+
+    for round_number in range(3):
+        send(alice, conversation, attachments=[upload(alice, f"{round_number}-{n}.txt", b"x\n") for n in range(2)])
+
+    # the messages, then all their attachments
+    with django_assert_num_queries(2):
+        messages = list(Message.objects.filter(thread=conversation).prefetch_related(services.attachments_prefetch())
+                        .order_by("seq"))
+        payloads = [[services.attachment_payload(a)["name"] for a in m.attachments.all()] for m in messages]
+
+    assert payloads == [["0-0.txt", "0-1.txt"], ["1-0.txt", "1-1.txt"], ["2-0.txt", "2-1.txt"]]

@@ -91,6 +91,8 @@ def new(request):
         if existing is not None:
             return redirect("inbox:thread", existing.pk)
     form = NewConversationForm(request.POST or None, initial={"recipients": to, "client_id": new_client_id()})
+    # Straight to the message when the profile's "Message" button already named the person.
+    form.fields["body" if to else "recipients"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         sent_before = _thread_of_sent_form(request.user, data["client_id"])

@@ -251,6 +251,8 @@
     }
     formatTimes(list);
     renderReceipt();
+    const intro = pane.querySelector("[data-conversation-intro]");
+    if (intro) intro.hidden = messages().length > 0;
   }
 
   function renderReceipt() {
@@ -306,18 +308,23 @@
     item.failed = true;
     item.li.classList.replace("is-pending", "is-failed");
     const status = item.li.querySelector(".message-status");
-    status.textContent = "";
-    const text = Object.assign(document.createElement("span"), { textContent: "Not sent." });
-    if (detail) text.title = detail;
-    const retry = Object.assign(document.createElement("button"), { type: "button", className: "button button-small", textContent: "Retry" });
+    const button = (label) => Object.assign(document.createElement("button"), { type: "button", className: "button button-small", textContent: label });
+    const retry = button("Retry");
     retry.addEventListener("click", () => {
       item.failed = false;
       item.li.classList.replace("is-failed", "is-pending");
       status.textContent = "Sending…";
       send({ type: "message.send", thread: threadId, body: item.body, client_id: clientId });
     });
-    status.append(text, retry);
-    if (detail) status.append(Object.assign(document.createElement("span"), { className: "message-error", textContent: detail }));
+    // Refusals such as "too long" need a change, not a retry: give the text back to the composer.
+    const edit = button("Edit");
+    edit.addEventListener("click", () => {
+      pending.delete(clientId);
+      item.li.remove();
+      textarea.value = textarea.value ? `${item.body}\n${textarea.value}` : item.body;
+      textarea.focus();
+    });
+    status.replaceChildren(Object.assign(document.createElement("span"), { textContent: detail ? `Not sent. ${detail}` : "Not sent." }), retry, edit);
   }
 
   function noteTyping() {

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from . import services
-from .models import Profile, User
+from .models import Block, Profile, User
 
 
 class UserCreationForm(auth_forms.AdminUserCreationForm):
@@ -61,12 +61,13 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "display_name", "has_avatar", "created")
+    list_display = ("user", "display_name", "has_avatar", "message_policy", "created")
     list_select_related = ("user",)
-    list_filter = ("created",)
+    list_filter = ("message_policy", "created")
     search_fields = ("user__username", "user__email", "display_name")
-    fields = ("user", "display_name", "bio", "avatar_preview", "created")
-    readonly_fields = ("user", "avatar_preview", "created")
+    fields = ("user", "display_name", "bio", "avatar_preview", "message_policy", "created")
+    # Who may message a person is their own choice: staff see it, only they change it.
+    readonly_fields = ("user", "avatar_preview", "message_policy", "created")
     actions = ["remove_avatars"]
 
     def has_add_permission(self, request):
@@ -88,3 +89,36 @@ class ProfileAdmin(admin.ModelAdmin):
             services.update_profile(user=profile.user, remove_avatar=True)
             removed += 1
         self.message_user(request, f"Removed {removed} avatar(s).", messages.SUCCESS)
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    """Who blocked whom and when, for superusers handling abuse: metadata only, read-only.
+
+    A person blocked by many is a lead for moderation. Blocks are private between the two people,
+    so ordinary staff do not see this list, and nobody edits it here.
+    """
+
+    list_display = ("created", "blocker", "blocked")
+    list_select_related = ("blocker", "blocked")
+    list_filter = ("created",)
+    search_fields = ("blocker__username", "blocked__username")
+    date_hierarchy = "created"
+    ordering = ("-created",)
+    fields = ("blocker", "blocked", "created")
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

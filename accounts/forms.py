@@ -112,3 +112,32 @@ class PasswordConfirmationForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That password isn't right.", code="wrong_password")
         return password
+
+
+class PrivacyForm(forms.Form):
+    """Who can message me. The template draws the radio group with a description under each choice."""
+
+    message_policy = forms.ChoiceField(
+        label="Who can message me",
+        choices=Profile.MessagePolicy.choices,
+        widget=forms.RadioSelect,
+    )
+
+    # Shown under each choice; the label alone is the radio button's accessible name.
+    DESCRIPTIONS = {
+        Profile.MessagePolicy.EVERYONE: "Anyone on Parley can start a conversation with you. It goes straight to your inbox.",
+        Profile.MessagePolicy.REQUESTS: (
+            "People you follow land in your inbox. Everyone else lands in Requests, where you decide: "
+            "accept, delete or block. They don't see when you've read it."
+        ),
+        Profile.MessagePolicy.FOLLOWED: (
+            "Only people you follow can start a conversation with you. Anyone else is told they can't "
+            "message you, without learning why."
+        ),
+    }
+
+    def choices_with_descriptions(self):
+        return [
+            (radio, self.DESCRIPTIONS[radio.data["value"]])
+            for radio in self["message_policy"]
+        ]

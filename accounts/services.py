@@ -1,6 +1,8 @@
-"""Rules about accounts: creating them, profiles and avatars, login throttling, closing sockets.
+"""Rules about accounts: creating them, profiles and avatars, login throttling, closing sockets,
+and the social graph: follows, blocks, mutes, who can message whom, and per-hour rate limits.
 
-Views and management commands call these; nothing here sees a request or builds a response.
+Views, management commands and the inbox call these; nothing here sees a request or builds a
+response. How the inbox wires in the social rules: docs in message_routes and sender_audience.
 """
 
 import hashlib
@@ -18,10 +20,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from media.images import reencode_image
 
-from .models import Profile, User
+from . import ratelimit
+from .models import Block, Follow, PersonMute, Profile, User
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +35,24 @@ MAX_LOGIN_DELAY = 4.0
 
 
 class Refused(Exception):
-    """A business refusal: `code` for programs, `detail` for people."""
+    """A business refusal: `code` for programs, `detail` for people.
 
-    def __init__(self, code, detail):
+    retry_after (seconds) comes with "rate_limited"; user_id names the person a group-wide
+    "cannot_message" is about. http_status is what a view answers (the same table as inbox.services).
+    """
+
+    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "cannot_message": 403, "cannot_follow": 403, "rate_limited": 429}
+
+    def __init__(self, code, detail, *, retry_after=None, user_id=None):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.retry_after = retry_after
+        self.user_id = user_id
+
+    @property
+    def http_status(self):
+        return self.HTTP_STATUS.get(self.code, 400)
 
 
 # --- Accounts and profiles ------------------------------------------------------------------
@@ -270,3 +287,452 @@ def record_login_success(*, username):
     not reset the count of an address that is guessing at others)."""
     subject = throttle_subjects(username, "")[0][0]
     cache.delete_many([f"{subject}:lock", *bucket_keys(subject, now())])
+
+
+# --- Social graph: follows, blocks, mutes ---------------------------------------------------
+#
+# Wherever these take a person, a User or a user id will do: the inbox often holds only ids.
+# None of them pushes anything on the channel layer. A block or a mute is in force from its commit
+# on, on sockets already open too, because the inbox asks message_routes inside every send and
+# sender_audience before every push, instead of remembering anything at connect.
+
+# The one answer to every refused contact, whatever the reason (a block either way, or a
+# recipient who only hears from people they follow): the sender must not learn which.
+CANNOT_MESSAGE = "You can't message this person"
+CANNOT_FOLLOW = "You can't follow this person"
+
+ROUTE_INBOX = "inbox"
+ROUTE_REQUEST = "request"
+
+
+def user_id_of(person):
+    return person if isinstance(person, int) else person.pk
+
+
+def between(first, second, *, left, right):
+    """Q for a row linking the two people in either direction (left/right name the two fields)."""
+    a, b = user_id_of(first), user_id_of(second)
+    return Q(**{left: a, right: b}) | Q(**{left: b, right: a})
+
+
+def lock_pair(first, second):
+    """Lock both accounts' rows, in id order, until the transaction ends.
+
+    follow() and block() take this lock first, so a follow and a block of one pair cannot
+    interleave (no follow may survive a block committed beside it). SQLite's IMMEDIATE
+    transactions already serialise writers; this is for PostgreSQL.
+    """
+    ids = sorted({user_id_of(first), user_id_of(second)})
+    list(User.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+def follow(*, follower, followed):
+    """follower follows followed. Returns True when the follow is new, False when it already existed.
+
+    Refused("not_allowed") for oneself; Refused("cannot_follow") with the same neutral words when
+    either person blocked the other. One transaction that locks the pair first (see lock_pair).
+    Nobody is notified.
+    """
+    if user_id_of(follower) == user_id_of(followed):
+        raise Refused("not_allowed", "You can't follow yourself.")
+    with transaction.atomic():
+        lock_pair(follower, followed)
+        if Block.objects.filter(between(follower, followed, left="blocker_id", right="blocked_id")).exists():
+            raise Refused("cannot_follow", CANNOT_FOLLOW)
+        _link, created = Follow.objects.get_or_create(
+            follower_id=user_id_of(follower), followed_id=user_id_of(followed)
+        )
+    return created
+
+
+def unfollow(*, follower, followed):
+    """Stop following. Returns True when a follow was removed; unfollowing again changes nothing."""
+    deleted, _ = Follow.objects.filter(follower_id=user_id_of(follower), followed_id=user_id_of(followed)).delete()
+    return deleted > 0
+
+
+def block(*, blocker, blocked):
+    """blocker blocks blocked. Returns True when the block is new, False when it already existed.
+
+    One transaction: lock the pair, store the block, delete the follows in both directions (as on
+    the big platforms; unblocking does not bring them back). From the commit on neither can start
+    a conversation with the other, send into their 1:1 or add the other to a group (message_routes),
+    and blocker stops receiving blocked's messages in shared groups (sender_audience). Open sockets
+    need no push: the inbox checks per frame. The blocked person is not told.
+    """
+    if user_id_of(blocker) == user_id_of(blocked):
+        raise Refused("not_allowed", "You can't block yourself.")
+    with transaction.atomic():
+        lock_pair(blocker, blocked)
+        _link, created = Block.objects.get_or_create(blocker_id=user_id_of(blocker), blocked_id=user_id_of(blocked))
+        Follow.objects.filter(between(blocker, blocked, left="follower_id", right="followed_id")).delete()
+    return created
+
+
+def unblock(*, blocker, blocked):
+    """Lift a block. Returns True when one was removed; follows are not restored. Idempotent."""
+    deleted, _ = Block.objects.filter(blocker_id=user_id_of(blocker), blocked_id=user_id_of(blocked)).delete()
+    return deleted > 0
+
+
+def mute_person(*, muter, muted):
+    """Mute a person: their messages stop counting in muter's badge and notifications. Returns True when new.
+
+    Silent: muted is not told and still sees everything as before; muter still receives and can
+    read the messages (sender_audience tells the inbox whom not to notify).
+    """
+    if user_id_of(muter) == user_id_of(muted):
+        raise Refused("not_allowed", "You can't mute yourself.")
+    _link, created = PersonMute.objects.get_or_create(muter_id=user_id_of(muter), muted_id=user_id_of(muted))
+    return created
+
+
+def unmute_person(*, muter, muted):
+    """Unmute. Returns True when a mute was removed. Idempotent."""
+    deleted, _ = PersonMute.objects.filter(muter_id=user_id_of(muter), muted_id=user_id_of(muted)).delete()
+    return deleted > 0
+
+
+def is_blocked_between(first, second):
+    """Whether either person blocked the other (one query)."""
+    return Block.objects.filter(between(first, second, left="blocker_id", right="blocked_id")).exists()
+
+
+def blocked_user_ids(user):
+    """Ids of everyone with a block between them and user, in either direction (one query)."""
+    user_id = user_id_of(user)
+    pairs = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list("blocker_id", "blocked_id")
+    return {blocked_id if blocker_id == user_id else blocker_id for blocker_id, blocked_id in pairs}
+
+
+def ids_blocked_by(user):
+    """Ids of the people user blocked (one query): whose messages user must not see in shared groups."""
+    return set(Block.objects.filter(blocker_id=user_id_of(user)).values_list("blocked_id", flat=True))
+
+
+def muted_user_ids(user):
+    """Ids of the people user muted (one query): whose messages do not count in user's unread badge."""
+    return set(PersonMute.objects.filter(muter_id=user_id_of(user)).values_list("muted_id", flat=True))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who of a message's recipients hears it how (see sender_audience)."""
+
+    hidden: frozenset  # blocked the sender: no push, not counted as unread, not shown to them
+    quiet: frozenset  # muted the sender: pushed and shown, but no badge bump or notification
+
+
+def sender_audience(*, sender, recipient_ids):
+    """Which of recipient_ids blocked the sender and which muted them, in one query.
+
+    For the push after a group message: the sender's blockers get nothing, their muters get the
+    message without an "unread" bump.
+    """
+    sender_id = user_id_of(sender)
+    recipient_ids = [user_id_of(person) for person in recipient_ids]
+    if not recipient_ids:
+        return Audience(hidden=frozenset(), quiet=frozenset())
+    blockers = (
+        Block.objects.filter(blocked_id=sender_id, blocker_id__in=recipient_ids)
+        .annotate(kind=Value("hidden"))
+        .values_list("blocker_id", "kind")
+    )
+    muters = (
+        PersonMute.objects.filter(muted_id=sender_id, muter_id__in=recipient_ids)
+        .annotate(kind=Value("quiet"))
+        .values_list("muter_id", "kind")
+    )
+    found = {"hidden": set(), "quiet": set()}
+    for user_id, kind in blockers.union(muters, all=True):
+        found[kind].add(user_id)
+    return Audience(hidden=frozenset(found["hidden"]), quiet=frozenset(found["quiet"] - found["hidden"]))
+
+
+# --- Who can message whom -------------------------------------------------------------------
+
+
+def route_for(*, policy, follows_sender, blocked, accepted):
+    """The rule itself, for one recipient: "inbox", "request", or None when refused."""
+    if blocked:
+        return None
+    if accepted or follows_sender or policy == Profile.MessagePolicy.EVERYONE:
+        return ROUTE_INBOX
+    if policy == Profile.MessagePolicy.FOLLOWED:
+        return None
+    return ROUTE_REQUEST
+
+
+def message_routes(*, sender, recipients, accepted=()):
+    """Where a message from sender lands for each recipient: {user_id: "inbox" | "request"}.
+
+    The rule: a block in either direction refuses. Otherwise "inbox" when the recipient follows the
+    sender, lets everyone in ("Everyone"), or already accepted a conversation with the sender
+    (`accepted`: the ids whose membership is not a pending request); "request" under "People I
+    follow, and requests from others" (the default); refused under "Only people I follow".
+
+    A refusal covers the whole action (a group start or an add is all or nothing): Refused
+    ("cannot_message") for the first refused recipient in the order given, always with the same
+    neutral words whatever the reason; for several recipients the words name the person, so the
+    sender can take them off the list, and refusal.user_id says who. The sender's own entry, if
+    present, is "inbox". One query for any number of recipients.
+    """
+    sender_id = user_id_of(sender)
+    order = list(dict.fromkeys(user_id_of(person) for person in recipients))
+    accepted = {user_id_of(person) for person in accepted}
+    others = [user_id for user_id in order if user_id != sender_id]
+    rows = {}
+    if others:
+        # One statement: each recipient's policy (none without a profile yet: the default), whether
+        # they follow the sender, and whether there is a block either way.
+        rows = {
+            row[0]: row[1:]
+            for row in User.objects.filter(pk__in=others)
+            .annotate(
+                policy=F("profile__message_policy"),
+                follows_sender=Exists(Follow.objects.filter(follower_id=OuterRef("pk"), followed_id=sender_id)),
+                blocked=Exists(
+                    Block.objects.filter(
+                        Q(blocker_id=OuterRef("pk"), blocked_id=sender_id)
+                        | Q(blocker_id=sender_id, blocked_id=OuterRef("pk"))
+                    )
+                ),
+            )
+            .values_list("pk", "username", "policy", "follows_sender", "blocked")
+        }
+    routes = {}
+    for user_id in order:
+        if user_id == sender_id:
+            routes[user_id] = ROUTE_INBOX
+            continue
+        # An id with no account at all is refused like a block: nothing to deliver to.
+        username, policy, follows_sender, blocked = rows.get(user_id, ("", None, False, True))
+        route = route_for(
+            policy=policy or Profile.MessagePolicy.REQUESTS,
+            follows_sender=follows_sender,
+            blocked=blocked,
+            accepted=user_id in accepted,
+        )
+        if route is None:
+            detail = CANNOT_MESSAGE if len(others) == 1 else f"{CANNOT_MESSAGE}: @{username}"
+            raise Refused("cannot_message", detail, user_id=user_id)
+        routes[user_id] = route
+    return routes
+
+
+def message_route(*, sender, recipient, accepted=False):
+    """Where a message from sender to recipient lands: "inbox" or "request" (see message_routes).
+
+    accepted: the recipient already accepted a conversation with the sender; then only a block
+    refuses. Raises Refused("cannot_message", CANNOT_MESSAGE), the same words for a block in either
+    direction and for "Only people I follow", so the refusal does not reveal the setting. One query.
+    """
+    recipient_id = user_id_of(recipient)
+    return message_routes(sender=sender, recipients=[recipient_id], accepted=[recipient_id] if accepted else ())[
+        recipient_id
+    ]
+
+
+def set_message_policy(*, user, policy):
+    """Choose who can message user (one of Profile.MessagePolicy). Applies to the next message sent."""
+    if policy not in Profile.MessagePolicy.values:
+        raise Refused("bad_request", "Choose who can message you from the list.")
+    profile = get_profile(user)
+    profile.message_policy = policy
+    profile.save(update_fields=["message_policy"])
+    return profile
+
+
+# --- What a viewer sees of a relationship ---------------------------------------------------
+
+FOLLOWS_YOU = "Follows you"
+YOU_FOLLOW_THEM = "You follow them"
+FOLLOW_EACH_OTHER = "You follow each other"
+NO_CONNECTION = "No connection"
+
+
+def connection_reasons(*, viewer, others):
+    """A short text per person for the Requests tab, saying why viewer sees them: {user_id: text}.
+
+    "Follows you", "You follow them", "You follow each other" or "No connection". One query for
+    any number of people.
+    """
+    viewer_id = user_id_of(viewer)
+    other_ids = {user_id_of(person) for person in others}
+    links = Follow.objects.filter(
+        Q(follower_id=viewer_id, followed_id__in=other_ids) | Q(followed_id=viewer_id, follower_id__in=other_ids)
+    ).values_list("follower_id", "followed_id")
+    follows_viewer, viewer_follows = set(), set()
+    for follower_id, followed_id in links:
+        if follower_id == viewer_id:
+            viewer_follows.add(followed_id)
+        else:
+            follows_viewer.add(follower_id)
+    reasons = {}
+    for other_id in other_ids:
+        if other_id in follows_viewer and other_id in viewer_follows:
+            reasons[other_id] = FOLLOW_EACH_OTHER
+        elif other_id in follows_viewer:
+            reasons[other_id] = FOLLOWS_YOU
+        elif other_id in viewer_follows:
+            reasons[other_id] = YOU_FOLLOW_THEM
+        else:
+            reasons[other_id] = NO_CONNECTION
+    return reasons
+
+
+def connection_reason(*, viewer, other):
+    """connection_reasons for one person (one query)."""
+    return connection_reasons(viewer=viewer, others=[other])[user_id_of(other)]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """What a profile page shows about a person, seen by one viewer."""
+
+    followers: int
+    following: int
+    viewer_follows: bool = False
+    follows_viewer: bool = False
+    viewer_blocked: bool = False  # the viewer blocked this person
+    blocked_viewer: bool = False  # this person blocked the viewer
+    viewer_muted: bool = False
+
+    @property
+    def blocked(self):
+        """A block either way: no "Message" or "Follow" button."""
+        return self.viewer_blocked or self.blocked_viewer
+
+
+def active_follow_count(**link):
+    """The number of Follow rows matching link (with OuterRef) whose other end is an active account."""
+    other = "follower__is_active" if "followed_id" in link else "followed__is_active"
+    counted = Follow.objects.filter(**link, **{other: True}).order_by().values(*link).annotate(count=Count("pk"))
+    return Coalesce(Subquery(counted.values("count")), 0)
+
+
+def relationship(*, viewer, person):
+    """Follower and following counts of person, and how viewer relates to them, in one query.
+
+    Counts leave deactivated accounts out, like the follower lists. A logged-out viewer relates to
+    nobody.
+    """
+    facts = {
+        "followers": active_follow_count(followed_id=OuterRef("pk")),
+        "following": active_follow_count(follower_id=OuterRef("pk")),
+    }
+    viewer_id = user_id_of(viewer) if viewer is not None and getattr(viewer, "is_authenticated", True) else None
+    if viewer_id is not None and viewer_id != person.pk:
+        facts.update(
+            viewer_follows=Exists(Follow.objects.filter(follower_id=viewer_id, followed_id=OuterRef("pk"))),
+            follows_viewer=Exists(Follow.objects.filter(follower_id=OuterRef("pk"), followed_id=viewer_id)),
+            viewer_blocked=Exists(Block.objects.filter(blocker_id=viewer_id, blocked_id=OuterRef("pk"))),
+            blocked_viewer=Exists(Block.objects.filter(blocker_id=OuterRef("pk"), blocked_id=viewer_id)),
+            viewer_muted=Exists(PersonMute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("pk"))),
+        )
+    return Relationship(**User.objects.filter(pk=person.pk).values(**facts).get())
+
+
+def follow_list(*, person, direction, viewer=None):
+    """The people who follow person ("followers") or whom person follows ("following"), newest first.
+
+    A queryset of Follow rows to paginate, the person to show on each (follower or followed) joined
+    with their profile; for a logged-in viewer `viewer_follows` and `blocked` (either
+    way) say which button that row gets. Deactivated accounts are left out. Two queries a page
+    (count and rows), whatever the number of people.
+    """
+    if direction == "followers":
+        links, other = Follow.objects.filter(followed=person, follower__is_active=True), "follower"
+    elif direction == "following":
+        links, other = Follow.objects.filter(follower=person, followed__is_active=True), "followed"
+    else:
+        raise Refused("bad_request", "Choose followers or following.")
+    links = links.select_related(f"{other}__profile").order_by("-created", "-pk")
+    if viewer is not None and viewer.is_authenticated:
+        links = links.annotate(
+            viewer_follows=Exists(Follow.objects.filter(follower_id=viewer.pk, followed_id=OuterRef(f"{other}_id"))),
+            blocked=Exists(
+                Block.objects.filter(
+                    Q(blocker_id=viewer.pk, blocked_id=OuterRef(f"{other}_id"))
+                    | Q(blocker_id=OuterRef(f"{other}_id"), blocked_id=viewer.pk)
+                )
+            ),
+        )
+    return links
+
+
+def blocked_people(user):
+    """The people user blocked, newest first, with their profiles (for the privacy page)."""
+    return Block.objects.filter(blocker=user).select_related("blocked__profile").order_by("-created", "-pk")
+
+
+def muted_people(user):
+    """The people user muted, newest first, with their profiles (for the privacy page)."""
+    return PersonMute.objects.filter(muter=user).select_related("muted__profile").order_by("-created", "-pk")
+
+
+# --- Rate limits (accounts.ratelimit; numbers from settings) --------------------------------
+
+HOUR = 60 * 60
+
+
+def describe_wait(seconds):
+    minutes = max(1, math.ceil(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def check_new_conversation_rate(user, *, recipients=None):
+    """Count one new conversation started by user; Refused("rate_limited") past NEW_CONVERSATIONS_PER_HOUR.
+
+    Only conversations with people who don't follow user count: when recipients are given and
+    every one of them follows user, nothing is counted (one query). Call it once it is certain a
+    new conversation will be made (no existing 1:1, every route allowed), before creating it.
+    """
+    if recipients is not None:
+        ids = {user_id_of(person) for person in recipients} - {user_id_of(user)}
+        followers = Follow.objects.filter(followed_id=user_id_of(user), follower_id__in=ids).count()
+        if followers == len(ids):
+            return
+    wait = ratelimit.consume(
+        "conversations", user_id_of(user), limit=settings.NEW_CONVERSATIONS_PER_HOUR, window=HOUR
+    )
+    if wait:
+        raise Refused(
+            "rate_limited",
+            "You've started many conversations with people who don't follow you. "
+            f"Try again in {describe_wait(wait)}.",
+            retry_after=wait,
+        )
+
+
+def check_report_rate(user):
+    """Count one report by user; Refused("rate_limited") past REPORTS_PER_HOUR."""
+    wait = ratelimit.consume("reports", user_id_of(user), limit=settings.REPORTS_PER_HOUR, window=HOUR)
+    if wait:
+        raise Refused(
+            "rate_limited", f"You've sent many reports in a short time. Try again in {describe_wait(wait)}.",
+            retry_after=wait,
+        )
+
+
+def signup_subject(remote_addr):
+    return hashlib.sha256(client_address(remote_addr).encode()).hexdigest()[:32]
+
+
+SIGNUPS_REFUSED = "Too many accounts were created from your network in the last hour. Try again in {wait}."
+
+
+def signup_wait(*, remote_addr):
+    """Seconds before this address may create another account (0: now). Counts nothing."""
+    return ratelimit.retry_after(
+        "signups", signup_subject(remote_addr), limit=settings.SIGNUPS_PER_IP_PER_HOUR, window=HOUR
+    )
+
+
+def count_signup(*, remote_addr):
+    """Count one sign-up from this address (IPv6: its /64); Refused("rate_limited") past SIGNUPS_PER_IP_PER_HOUR."""
+    wait = ratelimit.consume(
+        "signups", signup_subject(remote_addr), limit=settings.SIGNUPS_PER_IP_PER_HOUR, window=HOUR
+    )
+    if wait:
+        raise Refused("rate_limited", SIGNUPS_REFUSED.format(wait=describe_wait(wait)), retry_after=wait)

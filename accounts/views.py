@@ -1,22 +1,24 @@
 import copy
-import math
 from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import FileResponse, Http404, HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from . import services
-from .forms import LoginForm, PasswordConfirmationForm, ProfileForm, SignupForm
+from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
 
 AVATAR_CONTENT_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
@@ -51,14 +53,24 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect("inbox:index")
     form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        remote_addr = request.META.get("REMOTE_ADDR")
+        # Checked before the form, so someone over the limit learns it before fixing their input.
+        wait = services.signup_wait(remote_addr=remote_addr)
+        if wait:
+            return refuse_signup(request, form, wait)
     if request.method == "POST" and form.is_valid():
         try:
+            # Counted only for a valid form, and atomically: the last free place goes to one sign-up.
+            services.count_signup(remote_addr=remote_addr)
             user = services.create_account(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
             )
         except services.Refused as refusal:
+            if refusal.code == "rate_limited":
+                return refuse_signup(request, form, refusal.retry_after)
             form.add_error(None, refusal.detail)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -67,9 +79,17 @@ def signup(request):
     return render(request, "accounts/signup.html", {"form": form})
 
 
-def describe_wait(seconds):
-    minutes = max(1, math.ceil(seconds / 60))
-    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+def refuse_signup(request, form, retry_after):
+    """HTTP 429 with the form as it was sent (passwords dropped) and nothing created."""
+    form = SignupForm(initial={"username": form.data.get("username", ""), "email": form.data.get("email", "")})
+    response = render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "refusal": services.SIGNUPS_REFUSED.format(wait=services.describe_wait(retry_after))},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -93,7 +113,7 @@ class LoginView(auth_views.LoginView):
         # The same words whether the account exists or not; no password is checked.
         self.refusal = (
             "Too many failed attempts to log in. For your safety, logging in is paused for a while: "
-            f"try again in {describe_wait(retry_after)}."
+            f"try again in {services.describe_wait(retry_after)}."
         )
         form = self.get_form()
         form.is_valid()
@@ -161,17 +181,97 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 # --- Profiles and settings ------------------------------------------------------------------
 
 
-def profile(request, username):
+def active_person_or_404(username):
     try:
-        person = services.get_active_user(username)
+        return services.get_active_user(username)
     except services.Refused:
         raise Http404("No such person") from None
+
+
+def profile(request, username):
+    person = active_person_or_404(username)
     is_me = request.user.is_authenticated and request.user.pk == person.pk
     return render(
         request,
         "accounts/profile.html",
-        {"person": person, "is_me": is_me, "nav_section": "profile" if is_me else None},
+        {
+            "person": person,
+            "is_me": is_me,
+            "relationship": services.relationship(viewer=request.user, person=person),
+            "nav_section": "profile" if is_me else None,
+        },
     )
+
+
+FOLLOW_PAGE_SIZE = 30
+
+
+def follow_list(request, username, direction):
+    person = active_person_or_404(username)
+    links = services.follow_list(person=person, direction=direction, viewer=request.user)
+    page = Paginator(links, FOLLOW_PAGE_SIZE).get_page(request.GET.get("page"))
+    for link in page:
+        link.person = link.follower if direction == "followers" else link.followed
+    is_me = request.user.is_authenticated and request.user.pk == person.pk
+    return render(
+        request,
+        "accounts/follow_list.html",
+        {
+            "person": person,
+            "direction": direction,
+            "page": page,
+            "nav_section": "profile" if is_me else None,
+        },
+    )
+
+
+# What each button on a profile does: the service, and what to say afterwards ({name} is @username).
+SOCIAL_ACTIONS = {
+    "follow": (lambda me, them: services.follow(follower=me, followed=them), ""),
+    "unfollow": (lambda me, them: services.unfollow(follower=me, followed=them), ""),
+    "block": (
+        lambda me, them: services.block(blocker=me, blocked=them),
+        "You blocked {name}. They can't message or follow you, and you won't see their messages in groups. "
+        "They aren't told.",
+    ),
+    "unblock": (lambda me, them: services.unblock(blocker=me, blocked=them), "You unblocked {name}."),
+    "mute": (
+        lambda me, them: services.mute_person(muter=me, muted=them),
+        "You muted {name}. Their messages no longer count in your unread badge. They aren't told.",
+    ),
+    "unmute": (lambda me, them: services.unmute_person(muter=me, muted=them), "You unmuted {name}."),
+}
+# Undoing works on deactivated accounts too, so they can be cleared from the privacy page.
+UNDO_ACTIONS = {"unfollow", "unblock", "unmute"}
+
+
+@require_POST
+def social_action(request, username, action):
+    """One button of a profile (Follow, Block, Mute and their undo), as a plain form POST.
+
+    Answers with a redirect to `next` (same site only) or the profile, and a message.
+    """
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("accounts:profile", args=[username])
+    if not request.user.is_authenticated:
+        # After logging in, come back to the page, not to this POST-only address.
+        return redirect_to_login(back)
+    if action in UNDO_ACTIONS:
+        person = User.objects.filter(username=username).first()
+        if person is None:
+            raise Http404("No such person")
+    else:
+        person = active_person_or_404(username)
+    run, done = SOCIAL_ACTIONS[action]
+    try:
+        run(request.user, person)
+    except services.Refused as refusal:
+        messages.error(request, refusal.detail)
+    else:
+        if done:
+            messages.success(request, done.format(name=f"@{person.username}"))
+    return redirect(back)
 
 
 @require_GET
@@ -219,6 +319,36 @@ def settings_profile(request):
         request,
         "accounts/settings.html",
         {"form": form, "person": request.user, "nav_section": "settings", "settings_section": "profile"}
+    )
+
+
+BLOCKED_PAGE_SIZE = 50
+
+
+@login_required
+def settings_privacy(request):
+    profile = services.get_profile(request.user)
+    form = PrivacyForm(request.POST or None, initial={"message_policy": profile.message_policy})
+    if request.method == "POST" and form.is_valid():
+        services.set_message_policy(user=request.user, policy=form.cleaned_data["message_policy"])
+        messages.success(request, "Your privacy settings are saved.")
+        return redirect("accounts:privacy")
+    blocked = Paginator(services.blocked_people(request.user), BLOCKED_PAGE_SIZE).get_page(request.GET.get("blocked"))
+    muted = Paginator(services.muted_people(request.user), BLOCKED_PAGE_SIZE).get_page(request.GET.get("muted"))
+    for entry in blocked:
+        entry.person = entry.blocked
+    for entry in muted:
+        entry.person = entry.muted
+    return render(
+        request,
+        "accounts/privacy.html",
+        {
+            "form": form,
+            "blocked": blocked,
+            "muted": muted,
+            "nav_section": "settings",
+            "settings_section": "privacy",
+        },
     )
 
 

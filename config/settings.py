@@ -224,6 +224,14 @@ IMAGE_MAX_PIXELS = env_int("PARLEY_IMAGE_MAX_PIXELS", 40_000_000)
 # Messages per user per minute over every socket and form; 0 turns the limit off (load benchmarks).
 SEND_RATE_PER_MINUTE = env_int("PARLEY_SEND_RATE_PER_MINUTE", 120)
 
+# --- Social ---------------------------------------------------------------------------------
+
+# Per rolling hour (accounts.ratelimit); 0 turns a limit off. New conversations count only with
+# people who don't follow the starter; sign-ups count per client address (an IPv6 /64).
+NEW_CONVERSATIONS_PER_HOUR = env_int("PARLEY_NEW_CONVERSATIONS_PER_HOUR", 20)
+REPORTS_PER_HOUR = env_int("PARLEY_REPORTS_PER_HOUR", 10)
+SIGNUPS_PER_IP_PER_HOUR = env_int("PARLEY_SIGNUPS_PER_IP_PER_HOUR", 5)
+
 # --- Attachments ----------------------------------------------------------------------------
 
 # Checked by media.services.store_upload (and while the upload streams in, by media.views.upload).

@@ -88,8 +88,9 @@ def test_profile_of_an_account_made_without_one_is_created_on_first_access(clien
 def test_profile_page_query_count(client, alice, bob, django_assert_num_queries):
     give_avatar(bob)
     client.force_login(alice)
-    # session, the viewer, the person with their profile, the "Inbox" badge total
-    with django_assert_num_queries(4):
+    # session, the viewer, the person with their profile, follow counts and the viewer's
+    # relationship to them (one statement), the "Inbox" badge total
+    with django_assert_num_queries(5):
         assert client.get("/u/bob/").status_code == 200
 
 

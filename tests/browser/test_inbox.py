@@ -61,7 +61,7 @@ def trio(live_site, alice, bob, carol):
     return start_thread(creator=alice, recipients=[bob, carol], name="Climbing")[0]
 
 
-async def test_alice_and_bob_talk_live(live_site, browser, direct, expect):
+async def test_alice_and_bob_talk_live(live_site, browser, direct, carol, expect):
     alice = await open_as(browser, live_site, "alice", f"/inbox/{direct.pk}/")
     bob = await open_as(browser, live_site, "bob", "/inbox/")
     badge = bob.locator("[data-unread-badge]")
@@ -104,6 +104,18 @@ async def test_alice_and_bob_talk_live(live_site, browser, direct, expect):
     await alice.get_by_label("Message").press("Enter")
     await expect(bob.locator("li.message", has_text="two").locator(".message-bubble")).to_have_text("twolines")
     await expect(messages(bob)).to_have_count(3)
+
+    # A conversation that is not on Bob's page yet appears at the top of his list.
+    await alice.goto(f"{live_site.url}/inbox/new/")
+    await alice.get_by_label("To").fill("bob carol")
+    await alice.get_by_label("Group name").fill("Lunch club")
+    await alice.get_by_label("Message").fill("Who's in on Friday?")
+    await alice.get_by_role("button", name="Start conversation").click()
+    await expect(alice.locator("li.message", has_text="Who's in on Friday?")).to_have_count(1)
+    first_row = bob.locator("[data-thread-row]").first
+    await expect(first_row.locator(".thread-name")).to_have_text("Lunch club")
+    await expect(first_row.locator("[data-thread-unread]")).to_be_visible()
+    await expect(bob.locator("[data-unread-badge]")).to_contain_text("1")
     assert alice.script_errors == [] and bob.script_errors == []
 
 
@@ -125,6 +137,15 @@ async def test_a_group_of_three_works_the_same(live_site, browser, trio, expect)
     await carol.get_by_label("Message").press("Enter")
     for page in (alice, bob):
         await expect(page.locator("li.message", has_text="I'm in")).to_have_attribute("data-sender", "carol")
+
+    # The creator removes Carol with the form in the details panel: her open page is told at once.
+    await alice.get_by_text("Details").click()
+    await alice.get_by_role("button", name="Remove Carol Diaz").click()
+    await expect(carol.get_by_text("You are no longer in this conversation.")).to_be_visible()
+    await expect(carol.get_by_label("Message")).to_be_disabled()
+    await send(alice, "Just the two of us now")
+    await expect(bob.locator("li.message", has_text="Just the two of us now")).to_have_count(1)
+    await expect(carol.locator("li.message", has_text="Just the two of us now")).to_have_count(0)
     assert not any(page.script_errors for page in (alice, bob, carol))
 
 

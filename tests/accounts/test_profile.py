@@ -60,7 +60,7 @@ def test_bio_is_escaped(client, alice):
 
 def test_other_logged_in_people_see_a_message_link(alice_client, bob):
     html = alice_client.get("/u/bob/").content.decode()
-    assert '<a class="button button-primary" href="/inbox/new/?to=bob">Message</a>' in html
+    assert re.search(r'<a class="button( button-primary)?" href="/inbox/new/\?to=bob">Message</a>', html)
 
 
 def test_owner_and_logged_out_visitors_see_no_message_link(client, alice):

@@ -50,6 +50,8 @@ def test_follow_button_follows_and_then_reads_following(alice_client, alice, bob
     html = page_of(alice_client, "/u/bob/")
     assert "Following" in buttons(html) and "Follow" not in buttons(html)
     assert 'action="/u/bob/unfollow/"' in html
+    # Once following, messaging becomes the page's main action.
+    assert '<a class="button button-primary" href="/inbox/new/?to=bob">Message</a>' in html
 
 
 def test_following_button_unfollows(alice_client, alice, bob):

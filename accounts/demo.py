@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
 from . import services
-from .models import User
+from .models import Profile, User
 
 DEMO_PASSWORD = "parley-demo"
 
@@ -52,8 +52,16 @@ def initials_picture(display_name, colour, size=256):
     return ContentFile(buffer.getvalue(), name="initials.png")
 
 
+# Brands take messages from anyone, as a shop's inbox would.
+DEMO_BRANDS = {"northwind", "spokehouse"}
+
+
 def create_demo_people():
-    """Create the demo accounts that are missing (existing ones are left as they are); return all by username."""
+    """Create the demo accounts that are missing (existing ones are left as they are); return all by username.
+
+    The people follow each other and both brands, so every conversation between demo accounts
+    lands in the inbox (message_route), never in Requests.
+    """
     people = {}
     for username, display_name, bio, colour in DEMO_PEOPLE:
         user = User.objects.filter(username=username).first()
@@ -62,7 +70,18 @@ def create_demo_people():
             # Through the same pipeline as an uploaded avatar.
             avatar = services.prepare_avatar(initials_picture(display_name, colour))
             services.update_profile(user=user, display_name=display_name, bio=bio, avatar=avatar)
+            if username in DEMO_BRANDS:
+                services.set_message_policy(user=user, policy=Profile.MessagePolicy.EVERYONE)
         people[username] = user
+    for follower in people.values():
+        if follower.username in DEMO_BRANDS:
+            continue
+        for followed in people.values():
+            if followed != follower:
+                try:
+                    services.follow(follower=follower, followed=followed)
+                except services.Refused:
+                    pass  # someone trying the demo blocked this person: their choice stands
     return people
 
 

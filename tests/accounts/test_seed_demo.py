@@ -66,3 +66,18 @@ def test_create_demo_people_returns_everyone_by_username(debug):
     assert set(people) == {"alice", "bob", "carol", "dan", "northwind", "spokehouse"}
     assert people["bob"].profile.display_name == "Bob Okafor"
     assert create_demo_people()["bob"].pk == people["bob"].pk
+
+
+def test_demo_people_follow_each_other_and_the_brands_take_messages_from_anyone(debug, isolated_storage):
+    from accounts import services
+    from accounts.models import Follow
+
+    seed()
+    seed()
+    people = {user.username: user for user in User.objects.all()}
+    # Four people follow the five other accounts each; brands follow nobody.
+    assert Follow.objects.count() == 4 * 5
+    assert services.message_route(sender=people["dan"], recipient=people["alice"]) == "inbox"
+    assert services.message_route(sender=people["northwind"], recipient=people["bob"]) == "inbox"
+    assert services.message_route(sender=people["carol"], recipient=people["spokehouse"]) == "inbox"
+    assert Profile.objects.get(user__username="northwind").message_policy == "everyone"

@@ -75,8 +75,10 @@ def _badge_totals():
     return Coalesce(Subquery(per_user), 0)
 
 
-def broadcast_new_message(message):
-    """Push "message.new" to every current participant, then "unread.update" to each one but the sender.
+def broadcast_new_message(message, *, author_id=None):
+    """Push "message.new" to every current participant, then "unread.update" to each one but the author.
+
+    The author is the sender, or for a system line the member whose action wrote it (author_id).
 
     Two queries: the message with a fresh sender profile (a socket's user object may hold an old
     one), and the members with their read marks and badge totals in one statement.
@@ -87,10 +89,11 @@ def broadcast_new_message(message):
         .annotate(total=_badge_totals())
         .values_list("user_id", "last_read_seq", "marked_unread", "thread__last_seq", "total")
     )
+    author_id = author_id or message.sender_id
     frame = message_frame(message)
     pushes = [(user_group(user_id), frame) for user_id, *_rest in members]
     for user_id, last_read_seq, marked_unread, last_seq, total in members:
-        if user_id != message.sender_id:
+        if user_id != author_id:
             unread = max(last_seq - last_read_seq, 0) or int(marked_unread)
             pushes.append((user_group(user_id), unread_frame(thread_id=message.thread_id, unread=unread, total=total)))
     dispatch(pushes)

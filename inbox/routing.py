@@ -1,3 +1,9 @@
-"""WebSocket routes. The inbox consumer arrives with the inbox itself."""
+"""WebSocket routes, wrapped by config/asgi.py in the origin check and the session/auth middleware."""
 
-websocket_urlpatterns = []
+from django.urls import path
+
+from .consumers import InboxConsumer
+
+websocket_urlpatterns = [
+    path("ws/", InboxConsumer.as_asgi()),
+]

@@ -389,7 +389,7 @@ def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id
         thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now
     )
     Thread.objects.filter(pk=thread_id).update(last_message=message, last_message_at=now)
-    transaction.on_commit(lambda: events.broadcast_new_message(message))
+    transaction.on_commit(lambda: events.broadcast_new_message(message, author_id=reader_id))
     return message
 
 

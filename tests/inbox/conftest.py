@@ -4,11 +4,12 @@ Communicators made by `connect` put the user straight into the scope (the unit-t
 test_consumer.py also has tests through config.asgi.application with a real session cookie.
 """
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 # Generous: the database thread may be busy with another test's leftovers on a loaded machine.
@@ -18,11 +19,17 @@ ORIGIN = (b"origin", b"http://localhost")
 
 @pytest.fixture(autouse=True)
 def fresh_channel_layer():
-    """No group membership or queued frame survives from one test into the next (Redis included)."""
+    """Each test gets its own layer instance, and nothing it queued or grouped outlives it (Redis included).
+
+    A channels-redis layer keeps receive state tied to the event loop that used it first; every
+    async test has a loop of its own, so sharing one instance across tests breaks the next test.
+    """
+    channel_layers.backends.clear()
     yield
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.flush)()
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
@@ -64,8 +71,10 @@ async def connect():
         return communicator
 
     yield open_socket
-    for communicator in opened:
-        await communicator.disconnect(timeout=TIMEOUT)
+    # On the Redis layer a consumer can outlive its disconnect: the cancelled channel receive may
+    # swallow the cancellation inside redis-py and keep polling until cancelled again (daphne does
+    # that after application_close_timeout). Waiting a second, all sockets at once, is plenty.
+    await asyncio.gather(*(communicator.disconnect(timeout=1) for communicator in opened))
 
 
 async def receive(communicator, timeout=TIMEOUT):

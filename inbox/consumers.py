@@ -1,0 +1,191 @@
+"""The inbox WebSocket at /ws/: one socket per browser tab, JSON text frames.
+
+Why an async consumer: every database call of a daphne process runs on one thread (asgiref's
+single-thread executor), and a sync JsonWebsocketConsumer runs *all* its handlers there, including
+the forwarding of each pushed frame to its socket. With an AsyncJsonWebsocketConsumer the event
+loop does the fan-out (one message to a 64-person group is 64+ frames) and reading and validating
+frames, and only the service calls hop to the database thread: one hop per frame, a few short
+queries each (message.send: 4 in the transaction plus 2 for the push; sync: 1 or 2; read: 1 to 3;
+typing: 1). Pushes prepared on that thread are handed back to the loop (inbox.events.dispatch), so
+the database thread never waits on Redis. More throughput comes from more daphne processes.
+
+Connect: anonymous (or deactivated) users are closed before accept (4003); the others join the
+group "user.<id>", then the socket is accepted.
+
+Client -> server
+  {"type": "message.send", "thread": <int>, "body": <str>, "client_id": <str, optional>}
+  {"type": "sync", "thread": <int>, "after": <seq>}
+  {"type": "typing", "thread": <int>}
+  {"type": "read", "thread": <int>, "seq": <int, optional: default the newest>}
+
+Server -> client
+  {"type": "message.new", "thread", "message": {"id", "seq", "sender", "body", "created", "client_id"}, "html"}
+      to every socket of every participant; a retried client_id: the original, to the retrying socket only
+  {"type": "sync.done", "thread", "count": <frames just sent>, "more": <bool: ask again from the last seq>}
+  {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
+  {"type": "read", "thread", "user": <username>, "seq"}                      every participant
+  {"type": "unread.update", "thread", "unread", "total"}                     one user's sockets
+  {"type": "thread.removed", "thread"}                                      one user's sockets
+  {"type": "error", "code", "detail", "client_id": <str or null>}           the offending socket only
+
+Error codes: invalid_json, bad_request (binary frame, not an object, a missing or wrong-typed
+field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB), not_found
+(missing thread, or not a participant: removed members included), empty_body, too_long,
+rate_limited, server_error. After any error the socket stays open and usable.
+
+Channel-layer only: {"type": "session.revoke", "session": <key or null>} closes the socket (4001)
+when "session" is null or is this socket's session (sent by accounts.services.close_user_sockets).
+
+A client-sent "type" is only ever looked up in HANDLERS; it never reaches the channel layer, where
+Channels would map it to a method name.
+"""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import events, services
+from .services import Refused
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+CLOSE_REVOKED = 4001
+CLOSE_ANONYMOUS = 4003
+
+
+def _int_field(content, name, *, optional=False):
+    value = content.get(name)
+    if value is None and optional:
+        return None
+    # bool is an int subclass in Python, but true is not a conversation.
+    if type(value) is not int:
+        raise Refused("bad_request", f'"{name}" must be a whole number.')
+    return value
+
+
+def _oversized(text):
+    # Length in characters is a lower bound for the UTF-8 size: encode only when it could matter.
+    return len(text) > MAX_FRAME_BYTES or (len(text) > MAX_FRAME_BYTES // 4 and len(text.encode()) > MAX_FRAME_BYTES)
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    user = None
+    group = None
+    session_key = None
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=CLOSE_ANONYMOUS)
+            return
+        self.user = user
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.group = events.user_group(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        await self._leave_group()
+
+    async def _leave_group(self):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.group = None
+
+    # --- Frames from the client ----------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if self.user is None:  # revoked: the close is on its way
+            return
+        if text_data is None:
+            await self.send_error("bad_request", "Frames must be JSON text, not binary.")
+            return
+        if _oversized(text_data):
+            await self.send_error("frame_too_large", f"A frame can be at most {MAX_FRAME_BYTES // 1024} KB.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("invalid_json", "This frame is not valid JSON.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("bad_request", "A frame must be a JSON object with a \"type\".")
+            return
+        client_id = content.get("client_id")
+        if not isinstance(client_id, str) or len(client_id) > services.MAX_CLIENT_ID_LENGTH:
+            client_id = None
+        frame_type = content.get("type")
+        handler = self.HANDLERS.get(frame_type) if isinstance(frame_type, str) else None
+        if handler is None:
+            await self.send_error("unknown_type", f"Known frame types: {', '.join(self.HANDLERS)}.", client_id)
+            return
+        try:
+            await handler(self, content)
+        except Refused as refusal:
+            await self.send_error(refusal.code, refusal.detail, client_id)
+        except Exception:
+            logger.exception("Inbox frame %r from user %s failed", frame_type, self.user.pk)
+            await self.send_error("server_error", "Something went wrong on our side; try again.", client_id)
+
+    async def send_error(self, code, detail, client_id=None):
+        await self.send_json({"type": "error", "code": code, "detail": detail, "client_id": client_id})
+
+    async def on_message_send(self, content):
+        thread_id = _int_field(content, "thread")
+        frame = await database_sync_to_async(self._send_message)(thread_id, content.get("body"), content.get("client_id"))
+        if frame is not None:
+            await self.send_json(frame)
+
+    def _send_message(self, thread_id, body, client_id):
+        message, created = services.send_message(sender=self.user, thread=thread_id, body=body, client_id=client_id)
+        # A new message reaches this socket through the group push; a retry is answered here only.
+        return None if created else events.message_frame(message)
+
+    async def on_sync(self, content):
+        thread_id = _int_field(content, "thread")
+        after = _int_field(content, "after")
+        frames = await database_sync_to_async(self._missed_frames)(thread_id, after)
+        for frame in frames:
+            await self.send_json(frame)
+        more = len(frames) == services.SYNC_LIMIT
+        await self.send_json({"type": "sync.done", "thread": thread_id, "count": len(frames), "more": more})
+
+    def _missed_frames(self, thread_id, after):
+        messages = services.messages_after(user=self.user, thread=thread_id, after_seq=after)
+        return [events.message_frame(message) for message in messages]
+
+    async def on_typing(self, content):
+        thread_id = _int_field(content, "thread")
+        await database_sync_to_async(services.note_typing)(user=self.user, thread=thread_id)
+
+    async def on_read(self, content):
+        thread_id = _int_field(content, "thread")
+        seq = _int_field(content, "seq", optional=True)
+        await database_sync_to_async(services.mark_read)(user=self.user, thread=thread_id, seq=seq)
+
+    HANDLERS = {
+        "message.send": on_message_send,
+        "sync": on_sync,
+        "typing": on_typing,
+        "read": on_read,
+    }
+
+    # --- Events from the channel layer (sent by inbox.events and accounts.services) -------------
+
+    async def forward(self, event):
+        await self.send_json(event["payload"])
+
+    message_new = forward
+    typing = forward
+    read = forward
+    unread_update = forward
+    thread_removed = forward
+
+    async def session_revoke(self, event):
+        if event.get("session") is None or event.get("session") == self.session_key:
+            self.user = None
+            await self._leave_group()
+            await self.close(code=CLOSE_REVOKED)

@@ -184,17 +184,23 @@ def thread(request, thread_id):
     membership = next((member for member in members if member.user_id == request.user.pk), None)
     if membership is None:  # left in the instant between the two queries
         raise Http404(services.NOT_FOUND)
-    page_messages = services.messages_page(thread=thread, before_seq=before_seq)
-    if before_seq is None and request.method == "GET":
-        services.mark_read(user=request.user, thread=thread)
-    others = [member for member in members if member.user_id != request.user.pk]
-    context = {
-        **_list_context(request, current_thread_id=thread.pk),
+    head = {
         "thread": thread,
         "membership": membership,
         "members": members,
-        "others": others,
+        "others": [member for member in members if member.user_id != request.user.pk],
         "is_creator": thread.creator_id == request.user.pk,
+    }
+    if request.GET.get("partial") == "head":
+        # inbox.js refreshes the header after someone joins, leaves or renames the group.
+        return render(request, "inbox/_conversation_head.html", head)
+    page_messages = services.messages_page(thread=thread, before_seq=before_seq)
+    if before_seq is None and request.method == "GET":
+        services.mark_read(user=request.user, thread=thread)
+    others = head["others"]
+    context = {
+        **_list_context(request, current_thread_id=thread.pk),
+        **head,
         "page_messages": page_messages,
         "viewing_older": before_seq is not None,
         "receipt": None if before_seq else _receipt(page_messages, members, me=request.user.pk, is_group=thread.is_group),

@@ -136,6 +136,7 @@
     if (viewingOlder) return;
     const author = frame.message.sender;
     if (author && author !== me) dropTypist(author);
+    if (!author) refreshHeader(); // a system line: someone joined, left or renamed the group
     const stick = author === me || nearBottom();
     placeMessage(frame.html, frame.message);
     decorate();
@@ -269,6 +270,17 @@
     mine.after(receipt);
   }
 
+  async function refreshHeader() {
+    const response = await fetch(`/inbox/${threadId}/?partial=head`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    const fresh = template.content.querySelector(".conversation-head");
+    const current = pane.querySelector(".conversation-head");
+    // Never pull the panel away from someone using it.
+    if (fresh && current && !current.querySelector("details[open]")) current.replaceWith(fresh);
+  }
+
   function nearBottom() {
     // The scroller is column-reverse: scrollTop is 0 at the newest message and negative above it.
     return !scroller || Math.abs(scroller.scrollTop) < 120;
@@ -358,11 +370,15 @@
 
   // --- The conversation list and the badge -------------------------------------------------------------
 
+  const plainTitle = document.title;
+
   function setBadge(total) {
     if (!badge) return;
     badge.hidden = !total;
     const count = badge.querySelector("[data-unread-count]");
     if (count) count.textContent = String(total);
+    // The tab itself shows the count, as other web inboxes do.
+    document.title = total ? `(${total}) ${plainTitle}` : plainTitle;
   }
 
   function threadList() {
@@ -379,8 +395,9 @@
     if (!holder) return;
     const row = findRow(frame.thread);
     const rows = holder.querySelector(".thread-rows");
-    // Only the first page of the open list can simply move a row up; anything else reloads the list.
-    if (!row || !rows || holder.dataset.page !== "1" || holder.dataset.box === "archived") {
+    // Only the first page of the open list can simply move a row up; anything else reloads the list,
+    // and so do system lines, which may change a group's name or members.
+    if (!row || !rows || !frame.message.sender || holder.dataset.page !== "1" || holder.dataset.box === "archived") {
       refreshThreadList();
       return;
     }
@@ -502,6 +519,7 @@
   }
   const holder = threadList();
   if (holder) formatTimes(holder);
+  if (badge && !badge.hidden) setBadge(Number(badge.querySelector("[data-unread-count]").textContent) || 0);
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible") return;

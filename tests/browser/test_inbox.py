@@ -146,6 +146,8 @@ async def test_a_group_of_three_works_the_same(live_site, browser, trio, expect)
     await send(alice, "Just the two of us now")
     await expect(bob.locator("li.message", has_text="Just the two of us now")).to_have_count(1)
     await expect(carol.locator("li.message", has_text="Just the two of us now")).to_have_count(0)
+    # The system line refreshed Bob's header: Carol is no longer listed.
+    await expect(bob.locator(".conversation-people")).not_to_contain_text("Carol Diaz")
     assert not any(page.script_errors for page in (alice, bob, carol))
 
 

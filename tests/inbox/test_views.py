@@ -310,6 +310,14 @@ def test_older_messages_fragment_is_only_the_history(alice_client, bob, direct, 
     assert html.count('<li class="message"') == 5
 
 
+def test_header_fragment_is_only_the_header_and_marks_nothing_read(alice_client, alice, bob, group):
+    send(bob, group, "hi")
+    before = membership(group, alice).last_read_seq
+    html = alice_client.get(f"/inbox/{group.pk}/?partial=head").content.decode()
+    assert "<html" not in html and 'class="conversation-head"' in html and "Weekend trip" in html
+    assert membership(group, alice).last_read_seq == before < group.messages.count()
+
+
 def test_opening_a_conversation_marks_it_read(alice_client, alice, bob, direct):
     send(bob, direct, "one")
     send(bob, direct, "two")

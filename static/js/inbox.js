@@ -93,7 +93,7 @@
     if (stopped || socket) return;
     const ceiling = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts);
     attempts += 1;
-    // Full jitter: a server restart must not see every tab come back in the same instant.
+    // Jitter: after a server restart, tabs must not all come back in the same instant.
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     if (everOpened) setStatus("Connection lost. Reconnecting…");
     clearTimeout(reconnectTimer);
@@ -257,7 +257,7 @@
   }
 
   function renderReceipt() {
-    if (!list) return;
+    if (!list || viewingOlder) return;
     list.querySelectorAll("[data-receipt]").forEach((receipt) => receipt.remove());
     const mine = messages().filter((li) => li.dataset.sender === me).pop();
     if (!mine) return;

@@ -415,6 +415,20 @@ def muted_user_ids(user):
     return set(PersonMute.objects.filter(muter_id=user_id_of(user)).values_list("muted_id", flat=True))
 
 
+def muted_ids_subquery(user_ref):
+    """The ids user_ref muted, as a subquery: `sender_id__in=` inside another query (user_ref may be an OuterRef).
+
+    For the inbox's unread counts and badge, which must not count a muted person's messages,
+    without a second round trip.
+    """
+    return PersonMute.objects.filter(muter_id=user_ref).values("muted_id")
+
+
+def blocked_ids_subquery(user_ref):
+    """The ids user_ref blocked, as a subquery (user_ref may be an OuterRef): hidden senders in groups."""
+    return Block.objects.filter(blocker_id=user_ref).values("blocked_id")
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who of a message's recipients hears it how (see sender_audience)."""

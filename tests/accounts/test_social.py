@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from accounts import services
-from accounts.models import Block, Follow, PersonMute, Profile
+from accounts.models import Block, Follow, PersonMute, Profile, User
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +151,21 @@ def test_muting_someone_does_not_stop_their_messages(alice, bob):
     assert services.message_route(sender=bob, recipient=alice, accepted=True) == "inbox"
     services.set_message_policy(user=alice, policy=EVERYONE)
     assert services.message_route(sender=bob, recipient=alice) == "inbox"
+
+
+def test_muted_and_blocked_ids_work_as_subqueries_inside_other_queries(alice, bob, carol, make_user):
+    dan = make_user("dan")
+    services.mute_person(muter=alice, muted=bob)
+    services.block(blocker=alice, blocked=carol)
+    services.mute_person(muter=dan, muted=carol)
+    not_muted = User.objects.exclude(pk__in=services.muted_ids_subquery(alice.pk))
+    assert set(not_muted.values_list("username", flat=True)) == {"alice", "carol", "dan"}
+    blocked = User.objects.filter(pk__in=services.blocked_ids_subquery(alice.pk))
+    assert list(blocked.values_list("username", flat=True)) == ["carol"]
+    # Correlated, as the inbox writes it: for each person, whether they muted carol.
+    muted_carol = Exists(User.objects.filter(pk=carol.pk, pk__in=services.muted_ids_subquery(OuterRef(OuterRef("pk")))))
+    answers = dict(User.objects.annotate(muted_carol=muted_carol).values_list("username", "muted_carol"))
+    assert answers == {"alice": False, "bob": False, "carol": False, "dan": True}
 
 
 def test_sender_audience_says_who_blocked_and_who_muted_the_sender_in_one_query(

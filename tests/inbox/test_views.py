@@ -325,6 +325,13 @@ def test_opening_a_conversation_marks_it_read(alice_client, alice, bob, direct):
     assert membership(direct, alice).last_read_seq == 2
 
 
+def test_badge_on_the_opened_conversation_page_already_counts_it_read(alice_client, bob, direct):
+    send(bob, direct, "news")
+    html = alice_client.get(f"/inbox/{direct.pk}/").content.decode()
+    assert re.search(r"data-unread-badge hidden>", html)
+    assert not re.search(r'class="thread-row is-unread', html)
+
+
 def test_opening_older_messages_does_not_mark_read(alice_client, alice, bob, direct, no_rate_limit):
     for n in range(55):
         send(bob, direct, f"m{n}")
@@ -534,6 +541,12 @@ ACTIONS = ["archive", "unarchive", "mute", "unmute", "mark-unread", "rename", "a
 @pytest.mark.parametrize("action", ACTIONS)
 def test_actions_are_post_only(alice_client, group, action):
     assert alice_client.get(f"/inbox/{group.pk}/{action}/").status_code == 405
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_actions_send_logged_out_visitors_to_log_in(client, group, action):
+    response = client.post(f"/inbox/{group.pk}/{action}/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -517,6 +517,17 @@
     if (hint) hint.hidden = false;
     if (!viewingOlder && matchMedia("(pointer: fine)").matches) textarea.focus();
   }
+  if (pane) {
+    // The details panel closes like a menu: a click elsewhere or Escape.
+    document.addEventListener("click", (event) => {
+      const open = pane.querySelector(".conversation-details[open]");
+      if (open && !open.contains(event.target)) open.open = false;
+    });
+    document.addEventListener("keydown", (event) => {
+      const open = pane.querySelector(".conversation-details[open]");
+      if (event.key === "Escape" && open) { open.open = false; open.querySelector("summary").focus(); }
+    });
+  }
   const holder = threadList();
   if (holder) formatTimes(holder);
   if (badge && !badge.hidden) setBadge(Number(badge.querySelector("[data-unread-count]").textContent) || 0);

@@ -1,6 +1,6 @@
 """Delivery benchmark: Parley on one daphne process beside a raw WebSocket fan-out server, same load, same run.
 
-    python -m benchmarks.delivery [--users 50] [--messages 100] [--window 10] [--rate 100] [--duration 10]
+    python -m benchmarks.delivery [--users 50] [--messages 200] [--window 10] [--rate 100] [--duration 10]
                                   [--layer memory|redis] [--skip-raw | --skip-parley] [--json PATH]
 
 N users in N/2 1:1 conversations each open a socket. Phase "saturation": every user sends M messages as
@@ -56,10 +56,14 @@ def measure_parley(names, args, workdir):
         )
         result = asyncio.run(phases(target, args))
         result |= {"database": instance["database"], "layer": instance["layer"]}
-        log = parley_instance.tail(instance["log"], 10)
+        # Warnings and tracebacks only (the log level is WARNING): the first place to look when a check fails.
+        log = parley_instance.tail(instance["log"], 40)
         if log.strip():
             result["server_log_tail"] = log
-        return result
+    if instance.get("redis_flushes_during_run"):
+        result["warning"] = (f"another Redis client ran FLUSHDB/FLUSHALL {instance['redis_flushes_during_run']} time(s) "
+                             "during the run; a flush of the layer's db wipes its groups. Use a Redis db of your own.")
+    return result
 
 
 async def phases(target, args):
@@ -81,9 +85,14 @@ def delivery_problems(result):
         for key in ("lost_deliveries", "duplicated", "misdelivered"):
             if phase[key]:
                 problems.append(f"{result['target']} {phase_name}: {key} = {phase[key]}")
+        if phase.get("stalled"):
+            problems.append(f"{result['target']} {phase_name}: stalled (no echo for a whole settle timeout)")
         if phase["refused"]:
             problems.append(f"{result['target']} {phase_name}: refused {phase['refused']}")
     checks = result["checks"]
+    if checks["closed_by_server"]:
+        problems.append(f"{result['target']}: the server closed {len(checks['closed_by_server'])} socket(s): "
+                        f"{checks['closed_by_server'][:3]}")
     for key in ("malformed", "unexpected", "seq_repeated", "seq_gaps"):
         if checks[key]:
             problems.append(f"{result['target']}: {key} = {checks[key]}")
@@ -142,7 +151,7 @@ def table(report):
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50, help="even, at least 2 (default 50)")
-    parser.add_argument("--messages", type=int, default=100, help="messages per user at saturation (default 100)")
+    parser.add_argument("--messages", type=int, default=200, help="messages per user at saturation (default 200)")
     parser.add_argument("--window", type=int, default=10, help="unanswered messages per user at saturation")
     parser.add_argument("--rate", type=float, default=100.0, help="total messages/s in the steady phase")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of the steady phase")
@@ -195,8 +204,12 @@ def main(argv=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(table(report))
+    if report.get("parley", {}).get("warning"):
+        print(f"WARNING: {report['parley']['warning']}")
     for problem in problems:
         print(f"PROBLEM: {problem}")
+    if problems and report.get("parley", {}).get("server_log_tail"):
+        print(f"Parley's log ends with:\n{report['parley']['server_log_tail']}")
     print(f"JSON report: {path}")
     return 1 if problems else 0
 

@@ -99,6 +99,18 @@ def postgres_database(database_url):
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def redis_flush_count(redis_url):
+    """FLUSHDB + FLUSHALL calls the Redis server has seen: another client's flush wipes the layer's groups."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("flushdb", "flushall"))
+
+
 def delete_redis_keys(redis_url, prefix):
     import redis
 
@@ -153,9 +165,10 @@ def parley(usernames, *, layer, workdir):
         prepared = json.loads(setup.stdout)
         port = free_port()
         daphne = str(Path(sys.executable).with_name("daphne"))
-        command = [daphne, "-b", LOOPBACK, "-p", str(port), "config.asgi:application"]
+        command = [daphne, "-b", LOOPBACK, "-p", str(port), "--access-log", str(data_dir / "access.log"),
+                   "config.asgi:application"]
         with server_process(command, env, data_dir / "daphne.log", port) as process:
-            yield {
+            instance = {
                 "url": f"ws://{LOOPBACK}:{port}/ws/",
                 "origin": f"http://{LOOPBACK}:{port}",
                 "cookie_name": prepared["cookie_name"],
@@ -166,6 +179,10 @@ def parley(usernames, *, layer, workdir):
                 "pid": process.pid,
                 "log": data_dir / "daphne.log",
             }
+            flushes_before = redis_flush_count(redis_url) if layer == "redis" else 0
+            yield instance
+            if layer == "redis":
+                instance["redis_flushes_during_run"] = redis_flush_count(redis_url) - flushes_before
 
 
 @contextlib.contextmanager

@@ -1,0 +1,109 @@
+"""Two daphne processes sharing Redis: a message sent through one reaches a socket on the other.
+
+This is how Parley scales (more processes behind a proxy), so the per-user groups must live in the
+shared channel layer, not in one process. Needs REDIS_URL (the test skips without it, and fails
+under REQUIRE_SERVICES=1) and a database both servers can open (the SQLite test file or PostgreSQL).
+"""
+
+import asyncio
+import json
+from functools import partial
+
+import pytest
+from channels.layers import channel_layers
+from channels.testing.live import make_application
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.conf import settings
+from django.test import Client
+from websockets.asyncio.client import connect as websocket_connect
+
+from tests.browser.conftest import prepare_forked_server
+
+from .conftest import TIMEOUT
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+
+def prepare_server_process():
+    """In each forked server: its own asgiref thread and database name, and a channel layer of its own."""
+    prepare_forked_server()
+    # The parent's layer object carries state tied to the parent's event loops.
+    channel_layers.backends.clear()
+
+
+def start_server():
+    process = DaphneProcess(
+        "localhost", partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=prepare_server_process
+    )
+    process.start()
+    while not process.ready.wait(timeout=1):
+        if not process.is_alive():
+            raise RuntimeError("A daphne server stopped before it was ready")
+    return process
+
+
+@pytest.fixture
+def two_servers(redis_url):
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    processes = []
+    try:
+        for _ in range(2):
+            processes.append(start_server())
+        yield [process.port.value for process in processes]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.join(timeout=10)
+
+
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def open_socket(port, cookie):
+    return websocket_connect(
+        f"ws://localhost:{port}/ws/", origin=f"http://localhost:{port}", additional_headers={"Cookie": cookie}
+    )
+
+
+async def next_frame(socket, frame_type):
+    """The next frame of the given type (other frames, such as unread.update, are passed over)."""
+    while True:
+        frame = json.loads(await asyncio.wait_for(socket.recv(), TIMEOUT * 2))
+        if frame["type"] == frame_type:
+            return frame
+
+
+@pytest.fixture
+def cookies(alice, bob):
+    return session_cookie(alice), session_cookie(bob)
+
+
+@pytest.fixture
+def thread(make_thread, alice, bob):
+    return make_thread(alice, bob)
+
+
+async def test_a_message_sent_through_one_process_reaches_a_socket_on_the_other(two_servers, thread, cookies):
+    first_port, second_port = two_servers
+    alice_cookie, bob_cookie = cookies
+    async with open_socket(first_port, alice_cookie) as alices, open_socket(second_port, bob_cookie) as bobs:
+        await alices.send(json.dumps({"type": "message.send", "thread": thread.pk, "body": "across", "client_id": "x-1"}))
+        delivered = await next_frame(bobs, "message.new")
+        assert (delivered["message"]["body"], delivered["message"]["sender"], delivered["message"]["seq"]) == (
+            "across", "alice", 1
+        )
+        assert (await next_frame(alices, "message.new"))["message"]["client_id"] == "x-1"
+
+        await bobs.send(json.dumps({"type": "message.send", "thread": thread.pk, "body": "and back"}))
+        assert (await next_frame(alices, "message.new"))["message"]["seq"] == 2
+        assert (await next_frame(bobs, "message.new"))["message"]["seq"] == 2
+
+        # Both processes read the same log: a sync through the second process sees both messages.
+        await bobs.send(json.dumps({"type": "sync", "thread": thread.pk, "after": 0}))
+        synced = [await next_frame(bobs, "message.new") for _ in range(2)]
+        assert [frame["message"]["body"] for frame in synced] == ["across", "and back"]
+        assert await next_frame(bobs, "sync.done") == {"type": "sync.done", "thread": thread.pk, "count": 2, "more": False}

@@ -7,40 +7,17 @@ under REQUIRE_SERVICES=1) and a database both servers can open (the SQLite test 
 
 import asyncio
 import json
-from functools import partial
 
 import pytest
-from channels.layers import channel_layers
-from channels.testing.live import make_application
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.conf import settings
 from django.test import Client
 from websockets.asyncio.client import connect as websocket_connect
 
-from tests.browser.conftest import prepare_forked_server
+from tests.browser.conftest import start_daphne
 
 from .conftest import TIMEOUT
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
-
-
-def prepare_server_process():
-    """In each forked server: its own asgiref thread and database name, and a channel layer of its own."""
-    prepare_forked_server()
-    # The parent's layer object carries state tied to the parent's event loops.
-    channel_layers.backends.clear()
-
-
-def start_server():
-    process = DaphneProcess(
-        "localhost", partial(make_application, static_wrapper=ASGIStaticFilesHandler), setup=prepare_server_process
-    )
-    process.start()
-    while not process.ready.wait(timeout=1):
-        if not process.is_alive():
-            raise RuntimeError("A daphne server stopped before it was ready")
-    return process
 
 
 @pytest.fixture
@@ -49,7 +26,8 @@ def two_servers(redis_url):
     processes = []
     try:
         for _ in range(2):
-            processes.append(start_server())
+            # Forked after fresh_channel_layer made a new, unused layer: nothing loop-bound is inherited.
+            processes.append(start_daphne())
         yield [process.port.value for process in processes]
     finally:
         for process in processes:

@@ -1,9 +1,15 @@
 """The inbox rules in inbox/services.py and the frames built by inbox/events.py."""
 
+import asyncio
 import json
+import time
 from datetime import datetime
 
 import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connections, transaction
 from django.core.paginator import Paginator
 
 from accounts.models import User
@@ -347,6 +353,42 @@ def test_the_push_waits_for_the_commit(make_thread, alice, bob, pushes, django_c
         (f"user.{bob.pk}", {"type": "unread.update", "thread": thread.pk, "unread": 1, "total": 1})
     ]
     assert pushes.index(frames_of(pushes, "unread.update")[0]) > pushes.index(new[-1])
+
+
+@pytest.fixture
+def committed_pair(transactional_db, make_thread, alice, bob):
+    return make_thread(alice, bob)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_message_row_is_committed_when_its_push_arrives(committed_pair, alice, bob):
+    """A listener on bob's group checks, from another connection, that the row exists when the event lands.
+
+    The send runs inside a transaction held open a moment longer: a push sent before the commit
+    would arrive while the row is still invisible to everyone else.
+    """
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(f"user.{bob.pk}", channel)
+
+    def send_in_a_lingering_transaction():
+        with transaction.atomic():
+            message, _created = services.send_message(sender=alice, thread=committed_pair, body="committed?")
+            time.sleep(0.2)
+        return message.pk
+
+    def visible_elsewhere(pk):
+        try:
+            return Message.objects.filter(pk=pk).exists()
+        finally:
+            connections.close_all()
+
+    sending = asyncio.ensure_future(database_sync_to_async(send_in_a_lingering_transaction)())
+    event = await asyncio.wait_for(layer.receive(channel), 10)
+    assert event["type"] == "message.new"
+    message_id = event["payload"]["message"]["id"]
+    assert await sync_to_async(visible_elsewhere, thread_sensitive=False)(message_id)
+    assert await sending == message_id
 
 
 def test_unread_update_totals_count_each_recipients_own_conversations(make_thread, alice, bob, carol, dave, pushes,

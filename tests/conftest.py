@@ -27,8 +27,11 @@ def required(variable):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def close_worker_thread_connections():
-    """Close the connections opened by database_sync_to_async's thread, so the test database can be dropped."""
+def close_worker_thread_connections(django_db_setup, django_db_blocker):
+    """Close the connections opened by database_sync_to_async's thread, so the test database can be dropped.
+
+    It depends on django_db_setup so that it is torn down first, while the database still exists.
+    """
     yield
     asyncio.run(sync_to_async(connections.close_all)())
 

@@ -33,4 +33,4 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks.delivery
+	$(BIN)/python -m benchmarks.delivery $(BENCH_ARGS)

@@ -4,11 +4,15 @@ Nothing here is timed; speeds belong to `python -m benchmarks.delivery` and docs
 """
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 from websockets.asyncio.server import broadcast, serve
 
 from benchmarks import load, raw_server
 
+ROOT = Path(__file__).resolve().parent.parent
 THREADS = {1: ["ann", "ben"], 2: ["cat", "dan"]}
 
 
@@ -39,7 +43,7 @@ async def run_against(server, *, tabs_per_user=1):
     async with serve(server.handle, "127.0.0.1", 0, compression=None) as listener:
         port = listener.sockets[0].getsockname()[1]
         target = load.Target("raw", THREADS, lambda username: f"ws://127.0.0.1:{port}/ws/?user={username}")
-        async with load.LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=1) as run:
+        async with load.LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=0.5) as run:
             saturation = await run.saturate(messages_per_user=3, window=2)
             steady = await run.steady(rate=40, duration=0.2)
             return saturation, steady, run.checks()
@@ -88,3 +92,30 @@ def test_a_message_new_frame_missing_fields_is_reported_as_malformed():
     ledger.hear(load.Tab(0, "ann"), {"type": "message.new", "thread": 1, "message": {"id": 1}}, 0.0)
 
     assert len(ledger.malformed) == 1
+
+
+def test_the_benchmark_runs_end_to_end_against_parley_and_the_raw_server(tmp_path):
+    """`python -m benchmarks.delivery` at toy scale: a throwaway Parley on daphne, then the report."""
+    report_path = tmp_path / "report.json"
+    command = [sys.executable, "-m", "benchmarks.delivery", "--users", "4", "--messages", "3", "--window", "2",
+               "--rate", "20", "--duration", "0.4", "--json", str(report_path)]
+
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    report = json.loads(report_path.read_text())
+    assert report["config"]["conversations"] == 2
+    for name in ("raw", "parley"):
+        saturation, steady, checks = report[name]["saturation"], report[name]["steady"], report[name]["checks"]
+        # 4 users x 3 messages, each heard by both people of its 1:1; then 8 steady messages.
+        assert (saturation["messages"], saturation["deliveries"]) == (12, 24)
+        assert (steady["messages"], steady["deliveries"]) == (8, 16)
+        assert saturation["lost_deliveries"] == saturation["duplicated"] == steady["lost_deliveries"] == 0
+        assert checks["malformed"] == checks["unexpected"] == checks["seq_gaps"] == 0
+        assert checks["closed_by_server"] == []
+    assert report["problems"] == []
+    assert report["ratio_raw_to_parley"] > 0
+    assert set(report["targets"]) == {
+        "zero_lost_or_duplicated", "steady_p99_under_100_ms", "throughput_at_least_1/25_of_raw"
+    }
+    assert "raw/Parley throughput ratio" in finished.stdout

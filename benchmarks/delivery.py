@@ -40,7 +40,8 @@ def pairs(names):
 def measure_raw(names, args, workdir):
     threads = pairs(names)
     with parley_instance.raw_server(threads, workdir) as server:
-        target = load.Target("raw", threads, lambda username: f"{server['url']}/ws/?user={username}")
+        target = load.Target("raw", threads, lambda username: f"{server['url']}/ws/?user={username}",
+                             server_pid=server["pid"])
         return asyncio.run(phases(target, args))
 
 
@@ -53,6 +54,7 @@ def measure_parley(names, args, workdir):
             lambda username: instance["url"],
             # The session cookie logs the socket in; the Origin must name an allowed host (the sockets' CSRF check).
             lambda username: {"Cookie": f"{cookie}={sessions[username]}", "Origin": instance["origin"]},
+            server_pid=instance["pid"],
         )
         result = asyncio.run(phases(target, args))
         result |= {"database": instance["database"], "layer": instance["layer"]}
@@ -114,6 +116,9 @@ def verdict(report):
     if raw:
         ratio = raw["saturation"]["messages_per_s"] / parley["saturation"]["messages_per_s"]
         report["ratio_raw_to_parley"] = round(ratio, 1)
+        cpu = [target["saturation"].get("server_cpu_ms_per_message") for target in (parley, raw)]
+        if all(cpu):
+            report["cpu_ratio_parley_to_raw"] = round(cpu[0] / cpu[1], 1)
         targets["throughput_at_least_1/25_of_raw"] = ratio <= 1 / TARGET_THROUGHPUT_SHARE
     report["targets"] = targets
 
@@ -122,6 +127,8 @@ def table(report):
     rows = [
         ("messages/s (saturation)", "saturation", "messages_per_s"),
         ("deliveries/s (saturation)", "saturation", "deliveries_per_s"),
+        ("server CPU ms/message (sat.)", "saturation", "server_cpu_ms_per_message"),
+        ("server CPU share (sat.)", "saturation", "server_cpu_share"),
         ("p50 latency ms (saturation)", "saturation", ("latency_ms", "p50")),
         ("p99 latency ms (saturation)", "saturation", ("latency_ms", "p99")),
         ("lost deliveries (saturation)", "saturation", "lost_deliveries"),
@@ -139,11 +146,13 @@ def table(report):
         for name in columns:
             value = report[name][phase]
             for part in key if isinstance(key, tuple) else (key,):
-                value = value[part]
+                value = value.get(part)
             cells.append(f"{value if value is not None else '-':>14}")
         lines.append(f"{label:32}" + "".join(cells))
     if "ratio_raw_to_parley" in report:
         lines.append(f"raw/Parley throughput ratio: {report['ratio_raw_to_parley']} (target: at most 25)")
+    if "cpu_ratio_parley_to_raw" in report:
+        lines.append(f"Parley/raw server CPU per message: {report['cpu_ratio_parley_to_raw']}")
     lines += [f"target {name}: {'met' if met else 'MISSED'}" for name, met in report["targets"].items()]
     return "\n".join(lines)
 

@@ -8,6 +8,7 @@ should hear it: each must see its client_id exactly once, with a well-formed `me
 import asyncio
 import gc
 import json
+import os
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Target:
     threads: dict  # thread id -> [usernames]
     url_for: object
     headers_for: object = lambda username: {}
+    server_pid: int = None  # for the server's CPU time per message (Linux /proc), if known
 
 
 @dataclass
@@ -158,6 +160,16 @@ class Ledger:
         for seqs in by_thread.values():
             gaps += len(set(range(1, max(seqs) + 1)) - seqs)
         return {"seq_repeated": repeated, "seq_gaps": gaps, "seq_out_of_order": out_of_order}
+
+
+def process_cpu_seconds(pid):
+    """User + system CPU time of a process so far, or None where /proc is not there to ask."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(sorted_values, fraction):
@@ -303,11 +315,19 @@ class LoadRun:
                     return
                 await self._send(username, number, threads[number % len(threads)], "sat", slots.release)
 
+        cpu_before = process_cpu_seconds(self.target.server_pid)
         start = time.perf_counter()
         await asyncio.gather(*(user_sends(name) for name in self.threads_of))
         await self._settle(phase)
         end = phase.last_delivery or time.perf_counter()
-        return summarize(phase, end - start) | {"window_per_user": window, "stalled": bool(stalled)}
+        cpu_after = process_cpu_seconds(self.target.server_pid)
+        result = summarize(phase, end - start) | {"window_per_user": window, "stalled": bool(stalled)}
+        if cpu_before is not None and cpu_after is not None and phase.sent:
+            # CPU time, unlike wall time, hardly moves when other programs share the cores (and includes the
+            # quiet spell after the last delivery, a few idle milliseconds).
+            result["server_cpu_ms_per_message"] = round((cpu_after - cpu_before) * 1000 / len(phase.sent), 3)
+            result["server_cpu_share"] = round((cpu_after - cpu_before) / (end - start), 2)
+        return result
 
     async def steady(self, *, rate, duration):
         """Open-loop: `rate` messages a second in total, round-robin over the users, for `duration` seconds."""

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -157,6 +158,19 @@ def table(report):
     return "\n".join(lines)
 
 
+def source_version():
+    """The commit measured, and whether the tree had uncommitted changes then: figures belong to code."""
+    def git(*arguments):
+        try:
+            return subprocess.run(["git", *arguments], cwd=parley_instance.ROOT, capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD") or None,
+            "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.delivery", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50, help="even, at least 2 (default 50)")
@@ -191,6 +205,7 @@ def main(argv=None):
     report = {
         "benchmark": "delivery",
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": source_version(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": list(os.getloadavg())},
         "config": {"users": args.users, "conversations": args.users // 2, "tabs_per_user": args.tabs,

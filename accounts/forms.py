@@ -159,7 +159,8 @@ class ReportForm(forms.Form):
     details = forms.CharField(
         label="Details",
         required=False,
-        max_length=Report.TEXT_MAX_LENGTH,
+        # No max_length here: browsers count a line break as one character and send two (CRLF);
+        # clean_details measures after turning them back into one.
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Optional for spam and harassment, needed for Other. Up to 1,000 characters.",
     )
@@ -183,6 +184,14 @@ class ReportForm(forms.Form):
 
     def choices_with_descriptions(self):
         return [(radio, self.DESCRIPTIONS[radio.data["value"]]) for radio in self["reason"]]
+
+    def clean_details(self):
+        details = self.cleaned_data["details"].replace("\r\n", "\n")
+        if len(details) > Report.TEXT_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"Keep the details under {Report.TEXT_MAX_LENGTH:,} characters (now {len(details):,}).", code="too_long"
+            )
+        return details
 
     def clean(self):
         cleaned = super().clean()

@@ -417,3 +417,13 @@ def test_the_reporter_can_log_in_and_back_after_the_redirect(client, talk, alice
     url = f"/report/message/{message.pk}/"
     response = client.post(f"/accounts/login/?next={url}", {"username": "alice", "password": PASSWORD})
     assert response["Location"] == url
+
+
+def test_details_of_a_thousand_characters_count_line_breaks_once(alice_client, talk):
+    message = message_at(talk(2), 1)
+    details = "\r\n".join(["x" * 99] * 10) + "y"  # 1,000 characters as the browser counts them
+    response = alice_client.post(f"/report/message/{message.pk}/", {"reason": "spam", "details": details})
+    assert response.status_code == 302
+    assert Report.objects.get().text == details.replace("\r\n", "\n")
+    response = alice_client.post(f"/report/conversation/{message.thread_id}/", {"reason": "spam", "details": details + "z"})
+    assert "Keep the details under 1,000 characters (now 1,001)." in text(response)

@@ -1,13 +1,15 @@
 """Delivery benchmark: Parley on one daphne process beside a raw WebSocket fan-out server, same load, same run.
 
     python -m benchmarks.delivery [--users 50] [--messages 200] [--window 10] [--rate 100] [--duration 10]
+                                  [--tabs 1]
                                   [--layer memory|redis] [--skip-raw | --skip-parley] [--json PATH]
 
 N users in N/2 1:1 conversations each open a socket. Phase "saturation": every user sends M messages as
 fast as the server takes them (at most --window unanswered each). Phase "steady": --rate messages a second
 in total for --duration seconds. Every message must reach every socket of both participants exactly once
 (matched by client_id). The report goes to stdout and, as JSON, to benchmarks/results/. The exit status is
-1 when a message was lost, duplicated, refused or malformed. docs/performance.md explains the figures.
+1 when a message was lost, duplicated, refused or malformed, 2 when it could not run at all.
+docs/performance.md explains the figures.
 """
 
 import argparse
@@ -213,13 +215,18 @@ def main(argv=None):
                    "duration": args.duration, "layer": args.layer,
                    "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"},
     }
-    with parley_instance.workspace() as workdir:
-        if not args.skip_raw:
-            print("Measuring the raw fan-out server ...", file=sys.stderr)
-            report["raw"] = measure_raw(names, args, workdir)
-        if not args.skip_parley:
-            print(f"Measuring Parley ({report['config']['database']}, {args.layer} layer) ...", file=sys.stderr)
-            report["parley"] = measure_parley(names, args, workdir)
+    try:
+        with parley_instance.workspace() as workdir:
+            if not args.skip_raw:
+                print("Measuring the raw fan-out server ...", file=sys.stderr)
+                report["raw"] = measure_raw(names, args, workdir)
+            if not args.skip_parley:
+                print(f"Measuring Parley ({report['config']['database']}, {args.layer} layer) ...", file=sys.stderr)
+                report["parley"] = measure_parley(names, args, workdir)
+    except RuntimeError as failure:
+        # Setup or connection failures (a server that did not start, sockets refused): nothing to measure.
+        print(f"The benchmark could not run: {failure}", file=sys.stderr)
+        return 2
     verdict(report)
     problems = [problem for name in ("raw", "parley") if name in report for problem in delivery_problems(report[name])]
     report["problems"] = problems

@@ -8,6 +8,7 @@ should hear it: each must see its client_id exactly once, with a well-formed `me
 import asyncio
 import gc
 import json
+import math
 import os
 import time
 from collections import Counter, defaultdict
@@ -45,7 +46,7 @@ class Sent:
     sender: str
     tabs: frozenset  # tab numbers that must hear it
     at: float
-    on_echo: object = None  # called once when the sending tab hears it (or is refused): frees a window slot
+    on_echo: object = None  # called once when the sender hears it back (or is refused): frees a window slot
 
 
 @dataclass
@@ -58,7 +59,6 @@ class PhaseLedger:
     refused: Counter = field(default_factory=Counter)  # error code -> count
     refused_ids: set = field(default_factory=set)
     outstanding: int = 0
-    first_send: float = None
     last_delivery: float = None
     settled: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -80,8 +80,6 @@ class Ledger:
 
     def expect(self, client_id, sent):
         phase = self.phase
-        if phase.first_send is None:
-            phase.first_send = sent.at
         phase.sent[client_id] = sent
         phase.outstanding += len(sent.tabs)
         phase.settled.clear()
@@ -175,7 +173,8 @@ def process_cpu_seconds(pid):
 def percentile(sorted_values, fraction):
     if not sorted_values:
         return None
-    index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values) + 0.5) - 1))
+    # Nearest rank: the smallest value with at least `fraction` of all values at or below it.
+    index = min(len(sorted_values), max(1, math.ceil(fraction * len(sorted_values)))) - 1
     return sorted_values[index]
 
 
@@ -218,8 +217,8 @@ class LoadRun:
         self.ledger = Ledger()
         self.settle_timeout = settle_timeout
         usernames = sorted({name for members in target.threads.values() for name in members})
-        self.tabs = [Tab(number, name) for number, (name, _) in
-                     enumerate((name, copy) for name in usernames for copy in range(tabs_per_user))]
+        one_per_tab = [name for name in usernames for _ in range(tabs_per_user)]
+        self.tabs = [Tab(number, name) for number, name in enumerate(one_per_tab)]
         self.tabs_of = defaultdict(list)
         for tab in self.tabs:
             self.tabs_of[tab.username].append(tab)
@@ -232,7 +231,11 @@ class LoadRun:
         self.run_token = f"{time.time_ns() % 10**9:x}"
 
     async def __aenter__(self):
-        await asyncio.gather(*(self._open(tab) for tab in self.tabs))
+        opened = await asyncio.gather(*(self._open(tab) for tab in self.tabs), return_exceptions=True)
+        failures = [outcome for outcome in opened if isinstance(outcome, BaseException)]
+        if failures:
+            await self.__aexit__(None, None, None)
+            raise RuntimeError(f"{len(failures)} of {len(self.tabs)} sockets could not connect: {failures[0]!r}")
         self.readers = [asyncio.create_task(self._read(tab)) for tab in self.tabs]
         return self
 

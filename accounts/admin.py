@@ -3,6 +3,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -12,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
+from media import services as media_services
 from media.images import describe_bytes
 
 from . import moderation, services
@@ -67,6 +69,25 @@ class UserAdmin(DjangoUserAdmin):
     def display_name_column(self, user):
         profile = getattr(user, "profile", None)
         return profile.display_name if profile else ""
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting accounts takes with it. Their messages and uploads are read-only in the admin
+        (nobody deletes them one by one) but go with the account: deleting accounts is the only right needed."""
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
+    # Deleting an account deletes the files it uploaded: the rows go by cascade, the stored files
+    # once the deletion commits (media.services.delete_user_files), never before.
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            media_services.delete_user_files(obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for user in queryset:
+                media_services.delete_user_files(user)
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Profile)

@@ -3,16 +3,10 @@
 import pytest
 
 from media.models import Attachment
+from tests.accounts.test_admin import admin_client  # noqa: F401  (fixture)
 from tests.media import samples
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, django_user_model):
-    root = django_user_model.objects.create_superuser("root", "root@example.com", "x-long-password")
-    client.force_login(root)
-    return client
 
 
 def test_deleting_an_account_in_the_admin_deletes_its_files_once_committed(

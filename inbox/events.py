@@ -2,24 +2,28 @@
 
 Every push goes to the per-user group "user.<id>" (each open tab of a user is one socket in it),
 and only to users who are participants when the push is prepared, read from the database, never
-from anything a client sent. Channel-layer events carry the finished frame as "payload"; the
-consumer forwards it untouched. The frames themselves are documented in docs/protocol.md.
+from anything a client sent. Each user gets one channel-layer event per change,
+{"type": "frames", "texts": [...]}, holding that user's frames already encoded as JSON, in order
+(message.new, then unread.update): one layer send per recipient instead of one per frame, each
+frame encoded once however many sockets get it. The consumer forwards the texts untouched.
+The frames themselves are documented in docs/protocol.md.
 
 No database writes here. The services call these functions from transaction.on_commit, so the
 rows they describe are committed before anyone hears of them.
 """
 
 import asyncio
+import collections
+import json
 import logging
 import os
+import weakref
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
-from .models import Message, Participant
+from .models import Participant, member_states
 
 logger = logging.getLogger(__name__)
 
@@ -62,40 +66,27 @@ def unread_frame(*, thread_id, unread, total):
     return {"type": "unread.update", "thread": thread_id, "unread": unread, "total": total}
 
 
-def _badge_totals():
-    """Per member row: how many of that member's conversations the "Inbox" badge counts."""
-    per_user = (
-        Participant.objects.filter(user_id=OuterRef("user_id"))
-        .counted_in_badge()
-        .order_by()
-        .values("user_id")
-        .annotate(total=Count("pk"))
-        .values("total")
-    )
-    return Coalesce(Subquery(per_user), 0)
-
-
 def broadcast_new_message(message, *, author_id=None):
     """Push "message.new" to every current participant, then "unread.update" to each one but the author.
 
     The author is the sender, or for a system line the member whose action wrote it (author_id).
-
-    Two queries: the message with a fresh sender profile (a socket's user object may hold an old
-    one), and the members with their read marks and badge totals in one statement.
+    One query (member_states): the members with read marks and badge totals, and their profiles,
+    so the sender is drawn with their current name and avatar even when the caller's user object
+    (a socket's, loaded at connect) holds an old profile.
     """
-    message = Message.objects.select_related("sender__profile").get(pk=message.pk)
-    members = list(
-        Participant.objects.filter(thread_id=message.thread_id)
-        .annotate(total=_badge_totals())
-        .values_list("user_id", "last_read_seq", "marked_unread", "thread__last_seq", "total")
-    )
+    states = member_states(message.thread_id)
+    if message.sender_id:
+        fresh = next((state.profile for state in states if state.user_id == message.sender_id), None)
+        if fresh is not None:
+            message.sender.profile = fresh
     author_id = author_id or message.sender_id
     frame = message_frame(message)
-    pushes = [(user_group(user_id), frame) for user_id, *_rest in members]
-    for user_id, last_read_seq, marked_unread, last_seq, total in members:
-        if user_id != author_id:
-            unread = max(last_seq - last_read_seq, 0) or int(marked_unread)
-            pushes.append((user_group(user_id), unread_frame(thread_id=message.thread_id, unread=unread, total=total)))
+    pushes = [(user_group(state.user_id), frame) for state in states]
+    pushes += [
+        (user_group(state.user_id), unread_frame(thread_id=message.thread_id, unread=state.unread, total=state.badge_total))
+        for state in states
+        if state.user_id != author_id
+    ]
     dispatch(pushes)
 
 
@@ -113,17 +104,11 @@ def broadcast_typing(*, thread_id, username, name, member_ids):
 
 def send_unread_update(*, user_id, thread_id):
     """Push the user's current unread count for the thread and badge total to their own sockets (one query)."""
-    row = (
-        Participant.objects.filter(thread_id=thread_id, user_id=user_id)
-        .annotate(total=_badge_totals())
-        .values_list("last_read_seq", "marked_unread", "thread__last_seq", "total")
-        .first()
-    )
-    if row is None:  # left or removed in the meantime: send_removed tells them
+    states = member_states(thread_id, user_id=user_id)
+    if not states:  # left or removed in the meantime: send_removed tells them
         return
-    last_read_seq, marked_unread, last_seq, total = row
-    unread = max(last_seq - last_read_seq, 0) or int(marked_unread)
-    dispatch([(user_group(user_id), unread_frame(thread_id=thread_id, unread=unread, total=total))])
+    state = states[0]
+    dispatch([(user_group(user_id), unread_frame(thread_id=thread_id, unread=state.unread, total=state.badge_total))])
 
 
 def send_removed(*, thread_id, user_id):
@@ -139,7 +124,7 @@ def dispatch(pushes):
     """Send (group, frame) pairs on the channel layer, in order per group.
 
     All database work of a daphne process runs on one thread (asgiref's single-thread executor).
-    When we are on that thread, the sends are handed to the process's event loop and this returns
+    When we are on that thread, the sends are queued for the process's event loop and this returns
     at once, so the database thread never waits on the channel layer (Redis round trips); nothing
     is lost by not waiting, since the database, not the layer, is the log (clients sync by seq).
     Elsewhere (a management command, a plain test) the sends complete before this returns.
@@ -149,24 +134,60 @@ def dispatch(pushes):
     layer = get_channel_layer()
     if layer is None:
         return
+    # One encoding per frame, however many groups it goes to; a user's frames keep their order.
+    texts, by_group = {}, {}
+    for group, frame in pushes:
+        if id(frame) not in texts:
+            texts[id(frame)] = json.dumps(frame)
+        by_group.setdefault(group, []).append(texts[id(frame)])
     loop = _serving_event_loop()
     if loop is None:
-        async_to_sync(_send_all)(layer, pushes)
+        async_to_sync(_send_all)(layer, by_group)
     else:
-        asyncio.run_coroutine_threadsafe(_send_all(layer, pushes), loop).add_done_callback(_log_failure)
+        loop.call_soon_threadsafe(_queue_on_loop, loop, layer, by_group)
 
 
-async def _send_all(layer, pushes):
-    # The frames for one group go out one after another, so a user's sockets see them in this order.
-    by_group = {}
-    for group, frame in pushes:
-        by_group.setdefault(group, []).append(frame)
+class _Outbox:
+    """The pushes waiting on one event loop, sent one batch after another by a single task.
 
-    async def send_in_order(group, frames):
-        for frame in frames:
-            await layer.group_send(group, {"type": frame["type"], "payload": frame})
+    One batch at a time keeps pushes in commit order within a process and bounds the channel
+    layer's connections: firing every batch at once exhausted channels-redis' pool (100
+    connections) at a few hundred messages a second, and its errors then killed sockets.
+    """
 
-    await asyncio.gather(*(send_in_order(group, frames) for group, frames in by_group.items()))
+    def __init__(self):
+        self.batches = collections.deque()
+        self.task = None
+
+
+_outboxes = weakref.WeakKeyDictionary()
+
+
+def _queue_on_loop(loop, layer, by_group):
+    outbox = _outboxes.get(loop)
+    if outbox is None:
+        outbox = _outboxes[loop] = _Outbox()
+    outbox.batches.append((layer, by_group))
+    if outbox.task is None:
+        outbox.task = loop.create_task(_drain(outbox))
+
+
+async def _drain(outbox):
+    try:
+        while outbox.batches:
+            layer, by_group = outbox.batches.popleft()
+            try:
+                await _send_all(layer, by_group)
+            except Exception:
+                logger.exception("Could not push frames to %d group(s)", len(by_group))
+    finally:
+        outbox.task = None
+
+
+async def _send_all(layer, by_group):
+    await asyncio.gather(
+        *(layer.group_send(group, {"type": "frames", "texts": texts}) for group, texts in by_group.items())
+    )
 
 
 def _serving_event_loop():
@@ -177,8 +198,3 @@ def _serving_event_loop():
     if loop.is_closed() or not loop.is_running():
         return None
     return loop
-
-
-def _log_failure(future):
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("Could not push frames to sockets", exc_info=future.exception())

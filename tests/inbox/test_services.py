@@ -12,7 +12,7 @@ from channels.layers import get_channel_layer
 from django.db import connections, transaction
 from django.core.paginator import Paginator
 
-from accounts.models import User
+from accounts.models import Profile, User
 from inbox import events, services
 from inbox.models import Message, Participant, Thread
 from inbox.services import Refused
@@ -333,8 +333,8 @@ def test_sending_costs_the_same_queries_however_long_the_history(make_thread, al
     with django_capture_on_commit_callbacks() as callbacks:
         with django_assert_num_queries(4 + SAVEPOINT):
             services.send_message(sender=alice, thread=thread, body="one more", client_id="q-1")
-    # the push: the message with a fresh sender profile; the members with read marks and badge totals
-    with django_assert_num_queries(2):
+    # the push: the members with read marks, badge totals and profiles, in one statement
+    with django_assert_num_queries(1):
         callbacks[0]()
 
 
@@ -385,8 +385,9 @@ async def test_the_message_row_is_committed_when_its_push_arrives(committed_pair
 
     sending = asyncio.ensure_future(database_sync_to_async(send_in_a_lingering_transaction)())
     event = await asyncio.wait_for(layer.receive(channel), 10)
-    assert event["type"] == "message.new"
-    message_id = event["payload"]["message"]["id"]
+    frame = json.loads(event["texts"][0])
+    assert (event["type"], frame["type"]) == ("frames", "message.new")
+    message_id = frame["message"]["id"]
     assert await sync_to_async(visible_elsewhere, thread_sensitive=False)(message_id)
     assert await sending == message_id
 
@@ -406,6 +407,40 @@ def test_unread_update_totals_count_each_recipients_own_conversations(make_threa
         f"user.{bob.pk}": {"type": "unread.update", "thread": group.pk, "unread": 2, "total": 2},
         f"user.{carol.pk}": {"type": "unread.update", "thread": group.pk, "unread": 2, "total": 1},
     }
+
+
+def test_badge_totals_in_pushes_agree_with_unread_total(make_thread, alice, bob, carol, dave, make_user, pushes,
+                                                        django_capture_on_commit_callbacks):
+    """member_states spells the badge rule in SQL for speed; it must say what unread_total says."""
+    erin = make_user("erin")
+    others = [make_thread(bob, alice), make_thread(carol, alice), make_thread(dave, alice), make_thread(erin, alice)]
+    for thread in others:
+        send(thread.creator, thread)
+    services.set_archived(user=alice, thread=others[0], archived=True)
+    services.set_muted(user=alice, thread=others[1], muted=True)
+    services.mark_read(user=alice, thread=others[2])
+    services.mark_unread(user=alice, thread=others[2])
+    group = make_thread(bob, alice, carol)
+    pushes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        send(bob, group, "count me")
+    totals = {group_name: frame["total"] for group_name, frame in frames_of(pushes, "unread.update")}
+    assert totals == {
+        f"user.{alice.pk}": services.unread_total(alice),
+        f"user.{carol.pk}": services.unread_total(carol),
+    }
+    assert services.unread_total(alice) == 3  # erin's, dave's marked unread one, and the group
+
+
+def test_pushes_draw_the_sender_with_their_current_profile(make_thread, alice, bob, pushes,
+                                                           django_capture_on_commit_callbacks):
+    thread = make_thread(alice, bob)
+    assert alice.display_name == "Alice Martin"  # the profile is now cached on this object, as on a socket's user
+    Profile.objects.filter(user=alice).update(display_name="Alice M. Okafor")
+    with django_capture_on_commit_callbacks(execute=True):
+        send(alice, thread, "new name")
+    html = frames_of(pushes, "message.new")[0][1]["html"]
+    assert "Alice M. Okafor" in html
 
 
 def test_rate_limit_refuses_without_touching_the_database(make_thread, alice, bob, settings,

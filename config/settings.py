@@ -173,10 +173,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s timeout by default, exactly as long as channels-redis
+                # blocks waiting on a quiet socket: every idle socket's consumer died after 5 s.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": f"{REDIS_PREFIX}:asgi",
-                # The default of 100 silently drops messages under load.
-                "capacity": env_int("PARLEY_CHANNEL_CAPACITY", 1000),
+                # Counted per daphne process (channels-redis queues all its sockets' frames in one
+                # list), and overflow is dropped silently: 1000 lost pushes in the delivery benchmark.
+                "capacity": env_int("PARLEY_CHANNEL_CAPACITY", 10000),
                 # At least daphne's --websocket_timeout (a day), or long-lived sockets go deaf.
                 "group_expiry": 86400,
             },

@@ -85,3 +85,13 @@ async def test_a_message_sent_through_one_process_reaches_a_socket_on_the_other(
         synced = [await next_frame(bobs, "message.new") for _ in range(2)]
         assert [frame["message"]["body"] for frame in synced] == ["across", "and back"]
         assert await next_frame(bobs, "sync.done") == {"type": "sync.done", "thread": thread.pk, "count": 2, "more": False}
+
+
+async def test_a_socket_quiet_for_longer_than_the_redis_poll_still_receives(two_servers, thread, cookies):
+    """channels-redis waits 5 s per poll on a quiet socket; a read timeout as short killed such sockets."""
+    first_port, second_port = two_servers
+    alice_cookie, bob_cookie = cookies
+    async with open_socket(first_port, alice_cookie) as alices, open_socket(second_port, bob_cookie) as bobs:
+        await asyncio.sleep(7)
+        await alices.send(json.dumps({"type": "message.send", "thread": thread.pk, "body": "still there?"}))
+        assert (await next_frame(bobs, "message.new"))["message"]["body"] == "still there?"

@@ -3,7 +3,8 @@ from typing import Any, NamedTuple
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -14,13 +15,38 @@ class ThreadQuerySet(models.QuerySet):
 
 
 class ParticipantQuerySet(models.QuerySet):
+    def with_unheard(self):
+        """Annotate `unheard`: messages past each member's read mark from people that member muted or blocked.
+
+        Those do not count as unread (issue 5: a muted person's messages stop counting in the badge;
+        a blocked one's are not even shown in groups). A correlated subquery per row, in the same
+        query, served by the (thread, seq) index over the unread part of the thread only. The
+        read mark itself never moves for them, so "Seen" tells the muted person nothing.
+        """
+        if "unheard" in self.query.annotations:
+            return self
+        from accounts.services import blocked_ids_subquery, muted_ids_subquery
+
+        member = OuterRef(OuterRef("user_id"))
+        silenced = Message.objects.filter(thread_id=OuterRef("thread_id"), seq__gt=OuterRef("last_read_seq")).filter(
+            Q(sender_id__in=muted_ids_subquery(member)) | Q(sender_id__in=blocked_ids_subquery(member))
+        )
+        counted = silenced.order_by().values("thread_id").annotate(count=Count("pk")).values("count")
+        return self.annotate(unheard=Coalesce(Subquery(counted), 0))
+
     def unread(self):
-        """Memberships with something unread: messages past the read mark, or marked unread by hand."""
-        return self.filter(Q(thread__last_seq__gt=F("last_read_seq")) | Q(marked_unread=True))
+        """Memberships with something unread: messages past the read mark (other than unheard ones), or marked unread by hand."""
+        return self.with_unheard().filter(
+            Q(thread__last_seq__gt=F("last_read_seq") + F("unheard")) | Q(marked_unread=True)
+        )
 
     def counted_in_badge(self):
-        """The unread memberships the "Inbox" badge counts: muted and archived threads stay quiet."""
-        return self.unread().filter(archived=False, muted=False)
+        """The unread memberships the "Inbox" badge counts: muted and archived threads and requests stay quiet."""
+        return self.unread().filter(archived=False, muted=False, state=Participant.State.ACCEPTED)
+
+    def pending_requests(self):
+        """Message requests waiting for an answer; an empty 1:1 is no request yet."""
+        return self.filter(state=Participant.State.REQUEST, thread__last_seq__gt=0)
 
 
 class MemberState(NamedTuple):
@@ -32,40 +58,69 @@ class MemberState(NamedTuple):
     last_seq: int
     badge_total: int
     profile: Any  # accounts.Profile, or None when the person has none yet
+    state: str  # Participant.State: in the inbox, a message request, or a deleted request
+    unheard: int  # messages past the read mark from people this member muted or blocked
+    blocked_sender: bool  # this member blocked the sender asked about: hide the message from them
+    muted_sender: bool  # this member muted the sender asked about: no badge bump
+    requests: int  # this member's pending message requests (counted only for a member in a request)
 
     @property
     def unread(self):
-        return unread_count(last_seq=self.last_seq, last_read_seq=self.last_read_seq, marked_unread=self.marked_unread)
+        return unread_count(
+            last_seq=self.last_seq, last_read_seq=self.last_read_seq, marked_unread=self.marked_unread,
+            unheard=self.unheard,
+        )
 
 
-def unread_count(*, last_seq, last_read_seq, marked_unread):
-    """Messages past the read mark; a thread marked unread by hand with nothing new counts as 1."""
-    return max(last_seq - last_read_seq, 0) or int(marked_unread)
+def unread_count(*, last_seq, last_read_seq, marked_unread, unheard=0):
+    """Messages past the read mark (less the unheard ones); a thread marked unread by hand with nothing new counts as 1."""
+    return max(last_seq - last_read_seq - unheard, 0) or int(marked_unread)
 
 
-def member_states(thread_id, *, user_id=None):
+def member_states(thread_id, *, user_id=None, sender_id=None):
     """The thread's current members (or just user_id) with read marks, "Inbox" badge totals and profiles.
 
-    Runs on every push of a new message, so it is one hand-written statement: the ORM spelling of
-    the same query took 30 times longer here, nearly all of it building the SQL. The badge rule is
-    ParticipantQuerySet.counted_in_badge's, in SQL; tests/inbox/test_services.py checks the two agree.
+    With sender_id, also whether each member blocked or muted that sender (issue 5). Runs on every
+    push of a new message, so it is one hand-written statement: the ORM spelling of the same query
+    took 30 times longer here, nearly all of it building the SQL. The badge and unheard rules are
+    ParticipantQuerySet.counted_in_badge's and with_unheard's, in SQL; tests/inbox/test_services.py
+    and test_social_rules.py check they agree.
     """
     profile_model = apps.get_model("accounts", "Profile")
+    block_model, mute_model = apps.get_model("accounts", "Block"), apps.get_model("accounts", "PersonMute")
     quote = connection.ops.quote_name
     member, thread, profile = (
         quote(Participant._meta.db_table), quote(Thread._meta.db_table), quote(profile_model._meta.db_table)
     )
+    message, block, mute = (
+        quote(Message._meta.db_table), quote(block_model._meta.db_table), quote(mute_model._meta.db_table)
+    )
     profile_fields = [field.attname for field in profile_model._meta.concrete_fields]
     profile_columns = ", ".join(f"pr.{quote(field.column)}" for field in profile_model._meta.concrete_fields)
+
+    def unheard(row):
+        return (
+            f"(SELECT COUNT(*) FROM {message} x WHERE x.thread_id = {row}.thread_id AND x.seq > {row}.last_read_seq "
+            f"AND x.sender_id IN (SELECT muted_id FROM {mute} WHERE muter_id = {row}.user_id "
+            f"UNION ALL SELECT blocked_id FROM {block} WHERE blocker_id = {row}.user_id))"
+        )
+
+    accepted, request = Participant.State.ACCEPTED.value, Participant.State.REQUEST.value
     sql = (
         f"SELECT m.user_id, m.last_read_seq, m.marked_unread, t.last_seq, "
         f"(SELECT COUNT(*) FROM {member} o JOIN {thread} ot ON ot.id = o.thread_id "
-        f"WHERE o.user_id = m.user_id AND o.archived = %s AND o.muted = %s "
-        f"AND (ot.last_seq > o.last_read_seq OR o.marked_unread = %s)), {profile_columns} "
+        f"WHERE o.user_id = m.user_id AND o.archived = %s AND o.muted = %s AND o.state = %s "
+        f"AND (ot.last_seq > o.last_read_seq + {unheard('o')} OR o.marked_unread = %s)), "
+        f"m.state, {unheard('m')}, "
+        f"EXISTS (SELECT 1 FROM {block} b WHERE b.blocker_id = m.user_id AND b.blocked_id = %s), "
+        f"EXISTS (SELECT 1 FROM {mute} pm WHERE pm.muter_id = m.user_id AND pm.muted_id = %s), "
+        f"CASE WHEN m.state = %s THEN (SELECT COUNT(*) FROM {member} r JOIN {thread} rt ON rt.id = r.thread_id "
+        f"WHERE r.user_id = m.user_id AND r.state = %s AND rt.last_seq > 0) ELSE 0 END, "
+        f"{profile_columns} "
         f"FROM {member} m JOIN {thread} t ON t.id = m.thread_id LEFT JOIN {profile} pr ON pr.user_id = m.user_id "
         f"WHERE m.thread_id = %s"
     )
-    params = [False, False, True, thread_id]
+    params = [False, False, accepted, True, sender_id, sender_id, request, request, thread_id]
     if user_id is not None:
         sql += " AND m.user_id = %s"
         params.append(user_id)
@@ -75,9 +130,12 @@ def member_states(thread_id, *, user_id=None):
     states = []
     for row in rows:
         person_profile = None
-        if row[5] is not None:
-            person_profile = profile_model.from_db(connection.alias, profile_fields, row[5:])
-        states.append(MemberState(row[0], row[1], bool(row[2]), row[3], row[4], person_profile))
+        if row[10] is not None:
+            person_profile = profile_model.from_db(connection.alias, profile_fields, row[10:])
+        states.append(MemberState(
+            row[0], row[1], bool(row[2]), row[3], row[4], person_profile,
+            row[5], row[6], bool(row[7]), bool(row[8]), row[9],
+        ))
     return states
 
 
@@ -138,6 +196,16 @@ class Participant(models.Model):
     muted = models.BooleanField(default=False)
     marked_unread = models.BooleanField(default=False)
 
+    class State(models.TextChoices):
+        ACCEPTED = "accepted", "In the inbox"
+        REQUEST = "request", "Message request"
+        DELETED = "deleted", "Deleted request"
+
+    # Where this person sees the conversation (issue 5): in the inbox; among their message requests
+    # (someone outside the circle they chose wrote first: no read receipts, no badge, until they
+    # accept); or nowhere (they deleted the request). Their own conversations are always accepted.
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
+
     objects = ParticipantQuerySet.as_manager()
 
     class Meta:
@@ -148,6 +216,8 @@ class Participant(models.Model):
         indexes = [
             # The inbox page: my threads, filtered by archive state.
             models.Index(fields=["user", "archived"], name="participant_user_archived"),
+            # The Requests tab and its count: my memberships in one state.
+            models.Index(fields=["user", "state"], name="participant_user_state"),
         ]
 
     def __str__(self):
@@ -155,9 +225,11 @@ class Participant(models.Model):
 
     @property
     def unread_count(self):
-        """Messages past the read mark; a thread marked unread by hand with nothing new counts as 1."""
+        """Messages past the read mark, less unheard ones when annotated (ParticipantQuerySet.with_unheard);
+        a thread marked unread by hand with nothing new counts as 1."""
         return unread_count(
-            last_seq=self.thread.last_seq, last_read_seq=self.last_read_seq, marked_unread=self.marked_unread
+            last_seq=self.thread.last_seq, last_read_seq=self.last_read_seq, marked_unread=self.marked_unread,
+            unheard=getattr(self, "unheard", 0),
         )
 
     @property

@@ -169,22 +169,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("REDIS_URL")
 REDIS_PREFIX = env("PARLEY_REDIS_PREFIX", "parley")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s timeout by default, exactly as long as channels-redis
-                # blocks waiting on a quiet socket: every idle socket's consumer died after 5 s.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
-                "prefix": f"{REDIS_PREFIX}:asgi",
-                # Counted per daphne process (channels-redis queues all its sockets' frames in one
-                # list), and overflow is dropped silently: 1000 lost pushes in the delivery benchmark.
-                "capacity": env_int("PARLEY_CHANNEL_CAPACITY", 10000),
-                # At least daphne's --websocket_timeout (a day), or long-lived sockets go deaf.
-                "group_expiry": 86400,
-            },
+    REDIS_CHANNEL_LAYER = env("PARLEY_REDIS_CHANNEL_LAYER", "pubsub")
+    if REDIS_CHANNEL_LAYER == "pubsub":
+        # Redis pub/sub: one PUBLISH per push, delivered as it happens. It is at-most-once, which suits
+        # Parley: the database is the log and clients fetch what they missed with `sync` by seq. It
+        # measured 2x the list-based layer's throughput (docs/performance.md) and has no capacity to overflow.
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            }
         }
-    }
+    elif REDIS_CHANNEL_LAYER == "list":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    # redis-py 8 reads with a 5 s timeout by default, exactly as long as channels-redis
+                    # blocks waiting on a quiet socket: every idle socket's consumer died after 5 s.
+                    "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                    "prefix": f"{REDIS_PREFIX}:asgi",
+                    # Counted per daphne process (channels-redis queues all its sockets' frames in one
+                    # list), and overflow is dropped silently: 1000 lost pushes in the delivery benchmark.
+                    "capacity": env_int("PARLEY_CHANNEL_CAPACITY", 10000),
+                    # At least daphne's --websocket_timeout (a day), or long-lived sockets go deaf.
+                    "group_expiry": 86400,
+                },
+            }
+        }
+    else:
+        raise ImproperlyConfigured(f"PARLEY_REDIS_CHANNEL_LAYER must be pubsub or list, not {REDIS_CHANNEL_LAYER!r}")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

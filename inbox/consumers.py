@@ -13,14 +13,17 @@ Connect: anonymous (or deactivated) users are closed before accept (4003); the o
 group "user.<id>", then the socket is accepted.
 
 Client -> server
-  {"type": "message.send", "thread": <int>, "body": <str>, "client_id": <str, optional>}
+  {"type": "message.send", "thread": <int>, "body": <str>, "client_id": <str, optional>,
+   "attachments": [<upload id>, ...] (optional, at most 10; then the body may be empty)}
   {"type": "sync", "thread": <int>, "after": <seq>}
   {"type": "typing", "thread": <int>}
   {"type": "read", "thread": <int>, "seq": <int, optional: default the newest>}
 
 Server -> client
-  {"type": "message.new", "thread", "message": {"id", "seq", "sender", "body", "created", "client_id"}, "html"}
+  {"type": "message.new", "thread", "message": {"id", "seq", "sender", "body", "created", "client_id",
+   "attachments": [{"id", "kind", "name", "size", "url", "thumbnail_url", "width", "height"}]}, "html"}
       to every socket of every participant; a retried client_id: the original, to the retrying socket only
+  {"type": "message.removed", "thread", "message": {"id", "seq"}, "html"}   every participant (moderation)
   {"type": "sync.done", "thread", "count": <frames just sent>, "more": <bool: ask again from the last seq>}
   {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
   {"type": "read", "thread", "user": <username>, "seq"}                      every participant
@@ -31,7 +34,7 @@ Server -> client
 Error codes: invalid_json, bad_request (binary frame, not an object, a missing or wrong-typed
 field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB), not_found
 (missing thread, or not a participant: removed members included), empty_body, too_long,
-rate_limited, server_error. After any error the socket stays open and usable.
+too_many_files, attachment_not_found, rate_limited, server_error. After any error the socket stays open and usable.
 
 Channel-layer events (group "user.<id>"): {"type": "frames", "texts": [<encoded frame>, ...]}
 carries the server -> client frames above, forwarded as they are (inbox.events); {"type":
@@ -67,6 +70,16 @@ def _int_field(content, name, *, optional=False):
     if type(value) is not int:
         raise Refused("bad_request", f'"{name}" must be a whole number.')
     return value
+
+
+def _attachment_ids(content):
+    """The optional "attachments": a list of upload ids, each a JSON integer (media checks the rest)."""
+    ids = content.get("attachments")
+    if ids is None:
+        return []
+    if not isinstance(ids, list) or any(type(pk) is not int for pk in ids):
+        raise Refused("bad_request", '"attachments" must be a list of attachment ids.')
+    return ids
 
 
 def _oversized(text):
@@ -152,12 +165,17 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_message_send(self, content):
         thread_id = _int_field(content, "thread")
-        frame = await database_sync_to_async(self._send_message)(thread_id, content.get("body"), content.get("client_id"))
+        attachment_ids = _attachment_ids(content)
+        frame = await database_sync_to_async(self._send_message)(
+            thread_id, content.get("body"), content.get("client_id"), attachment_ids
+        )
         if frame is not None:
             await self.send_json(frame)
 
-    def _send_message(self, thread_id, body, client_id):
-        message, created = services.send_message(sender=self.user, thread=thread_id, body=body, client_id=client_id)
+    def _send_message(self, thread_id, body, client_id, attachment_ids):
+        message, created = services.send_message(
+            sender=self.user, thread=thread_id, body=body, client_id=client_id, attachment_ids=attachment_ids
+        )
         # A new message reaches this socket through the group push; a retry is answered here only.
         return None if created else events.message_frame(message)
 

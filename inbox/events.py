@@ -23,6 +23,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from media.services import attachment_payload
+
 from .models import Participant, member_states
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,11 @@ def user_group(user_id):
 
 
 def message_payload(message):
-    """The contract's "message" object: JSON types only. sender is null for system lines."""
+    """The contract's "message" object: JSON types only. sender is null for system lines.
+
+    "attachments" is always there ([] without files); load them with the message
+    (media.services.attachments_prefetch(), as inbox.services does), or this costs a query.
+    """
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -41,6 +47,7 @@ def message_payload(message):
         "body": message.body,
         "created": message.created.isoformat(),
         "client_id": message.client_id,
+        "attachments": [attachment_payload(attachment) for attachment in message.attachments.all()],
     }
 
 
@@ -99,6 +106,21 @@ def broadcast_read(*, thread_id, username, seq, member_ids):
 def broadcast_typing(*, thread_id, username, name, member_ids):
     """Push "typing" to the given participants (the typist's own sockets are left out by the caller)."""
     frame = {"type": "typing", "thread": thread_id, "user": username, "name": name}
+    dispatch([(user_group(user_id), frame) for user_id in member_ids])
+
+
+def broadcast_message_removed(message):
+    """Push "message.removed" with the message's new html (it says it was removed) to every current participant.
+
+    One query (the members); the caller preloads message.sender and its profile.
+    """
+    frame = {
+        "type": "message.removed",
+        "thread": message.thread_id,
+        "message": {"id": message.pk, "seq": message.seq},
+        "html": render_message_html(message),
+    }
+    member_ids = Participant.objects.filter(thread_id=message.thread_id).values_list("user_id", flat=True)
     dispatch([(user_group(user_id), frame) for user_id in member_ids])
 
 

@@ -256,6 +256,12 @@ class Message(models.Model):
     seq = models.PositiveIntegerField()
     client_id = models.CharField(max_length=64, null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    # Set when staff removed the message after a report (inbox.services.remove_message): the row
+    # keeps its seq, the body is emptied and the files deleted; everyone sees "This message was removed".
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -273,4 +279,8 @@ class Message(models.Model):
     @property
     def is_system(self):
         return self.kind == self.Kind.SYSTEM
+
+    @property
+    def is_removed(self):
+        return self.removed_at is not None
 

@@ -17,6 +17,9 @@ from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from media import services as media_services
+from media.models import Attachment
+
 from . import events, ratelimit
 from .models import Message, Participant, Thread
 
@@ -86,24 +89,29 @@ def thread_participants(*, thread):
 
 
 def messages_page(*, thread, before_seq=None, limit=PAGE_SIZE):
-    """Up to `limit` messages before seq `before_seq` (default: the newest), oldest first. One query.
+    """Up to `limit` messages before seq `before_seq` (default: the newest), oldest first.
 
-    Keyset pagination on the (thread, seq) unique index: the cost does not depend on how long the
-    history is. Seqs have no gaps, so older messages exist exactly when the first one's seq > 1.
-    The caller has checked access (get_thread_for); sender and sender.profile are preloaded.
+    Two queries (one when there are none): the messages with sender and profile, then all their
+    attachments. Keyset pagination on the (thread, seq) unique index: the cost does not depend on
+    how long the history is. Seqs have no gaps, so older messages exist exactly when the first
+    one's seq > 1. The caller has checked access (get_thread_for).
     """
     messages = Message.objects.filter(thread_id=thread_id_of(thread))
     if before_seq is not None:
         messages = messages.filter(seq__lt=_seq(before_seq, "before"))
-    newest_first = messages.select_related("sender__profile").order_by("-seq")[:limit]
+    newest_first = (
+        messages.select_related("sender__profile").prefetch_related(media_services.attachments_prefetch())
+        .order_by("-seq")[:limit]
+    )
     return list(reversed(newest_first))
 
 
 def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
     """The messages with seq > after_seq, oldest first, at most `limit` (what a reconnecting tab missed).
 
-    One query when there is something to send: the participant check rides on the message query.
-    Only an empty answer costs a second query, to tell "nothing new" from "not yours".
+    Two queries when there is something to send: the messages (the participant check rides on
+    that query), then their attachments. An empty answer costs a second query instead, to tell
+    "nothing new" from "not yours".
     """
     thread_id = thread_id_of(thread)
     after_seq = min(_seq(after_seq, "after"), MAX_ID)
@@ -111,6 +119,7 @@ def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
     messages = list(
         Message.objects.filter(thread_id=thread_id, seq__gt=after_seq, thread__participants__user=user)
         .select_related("sender__profile")
+        .prefetch_related(media_services.attachments_prefetch())
         .order_by("seq")[:limit]
     )
     if not messages:
@@ -291,21 +300,31 @@ def clean_client_id(client_id):
     return client_id
 
 
-def send_message(*, sender, thread, body, client_id=None):
+def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     """Store a message from a participant and, after commit, push it to every participant: (message, created).
 
-    Checks, in order and before the database: body (trimmed, 1 to 5,000 characters), client id
+    Checks, in order and before the database: attachment ids (at most ATTACHMENTS_PER_MESSAGE),
+    body (trimmed, 1 to 5,000 characters; empty is fine when files come with it), client id
     (at most 64 characters), the sender's rate (SEND_RATE_PER_MINUTE, in the cache). Then one
     transaction locks the thread row to take the next seq, so concurrent senders queue up and seqs
-    follow commit order with no gaps; it stores the message, moves the thread's last message, sets
-    the sender's read mark to it, and brings the thread back from the archive of participants who
-    archived it (not those who also muted it: archived and muted stays quiet).
+    follow commit order with no gaps; it stores the message, claims the sender's unsent uploads
+    for it (media.services.attach_to_message: any id unknown, someone else's or already sent
+    refuses the whole message, seq included), moves the thread's last message, sets the sender's
+    read mark to it, and brings the thread back from the archive of participants who archived it
+    (not those who also muted it: archived and muted stays quiet).
 
     A repeated (sender, client_id) stores nothing and tells nobody: it returns the stored message
-    with created=False (the consumer answers only the retrying socket).
+    (with the files the first send attached) with created=False (the consumer answers only the
+    retrying socket).
     """
     thread_id = thread_id_of(thread)
-    body = clean_body(body)
+    try:
+        attachment_ids = media_services.parse_attachment_ids(attachment_ids)
+        media_services.check_count(len(attachment_ids))
+    except media_services.Refused as refusal:
+        raise Refused(refusal.code, refusal.detail) from None
+    # A message may be files only: then a blank body is stored empty.
+    body = "" if attachment_ids and isinstance(body, str) and not body.strip() else clean_body(body)
     client_id = clean_client_id(client_id)
     if not ratelimit.allow_send(sender.pk):
         raise Refused("rate_limited", "You are sending messages too quickly. Wait a moment, then try again.")
@@ -314,8 +333,11 @@ def send_message(*, sender, thread, body, client_id=None):
             seq, _kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)
             message = _write_line(
                 thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
-                body=body, sender=sender, client_id=client_id,
+                body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
             )
+    except media_services.Refused as refusal:
+        # The transaction rolled back, message and seq included: no message without its files.
+        raise Refused(refusal.code, refusal.detail) from None
     except IntegrityError:
         # The (sender, client_id) constraint: this is a retry. The whole transaction rolled back,
         # seq included, so nothing is lost or doubled.
@@ -331,7 +353,10 @@ def send_message(*, sender, thread, body, client_id=None):
 def _original_of_retry(sender, client_id):
     if client_id is None:
         return None
-    return Message.objects.select_related("sender__profile").filter(sender=sender, client_id=client_id).first()
+    return (
+        Message.objects.select_related("sender__profile").prefetch_related(media_services.attachments_prefetch())
+        .filter(sender=sender, client_id=client_id).first()
+    )
 
 
 def _lock_thread(thread_id, member_id):
@@ -381,16 +406,68 @@ def _mark_read_on_write(thread_id, reader_id, seq):
         raise Refused("not_found", NOT_FOUND)
 
 
-def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None):
-    """Store one line at seq in a transaction that holds the thread lock, and push it after commit."""
+def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=()):
+    """Store one line at seq in a transaction that holds the thread lock, and push it after commit.
+
+    attachment_ids: the sender's unsent uploads, claimed for the message (media.services.Refused
+    when one is not theirs to send: the caller's transaction then rolls back).
+    """
     _mark_read_on_write(thread_id, reader_id, seq)
     now = timezone.now()
     message = Message.objects.create(
         thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now
     )
+    attached = media_services.attach_to_message(owner=sender, attachment_ids=attachment_ids, message=message)
+    _remember_attachments(message, attached)
     Thread.objects.filter(pk=thread_id).update(last_message=message, last_message_at=now)
     transaction.on_commit(lambda: events.broadcast_new_message(message, author_id=reader_id))
     return message
+
+
+def _remember_attachments(message, attachments):
+    """Make message.attachments.all() answer with rows already in hand, exactly as prefetch_related leaves it.
+
+    The push after commit renders the message's files; this spares it a query on the hottest path
+    (most messages have no files, and attach_to_message has just read the others). Narrower
+    queries on message.attachments (filter, order_by) still go to the database.
+    """
+    rows = message.attachments.order_by("pk")
+    rows._result_cache, rows._prefetch_done = list(attachments), True
+    message._prefetched_objects_cache = {**getattr(message, "_prefetched_objects_cache", {}), "attachments": rows}
+
+
+# --- Removing a message (moderation) ---------------------------------------------------------
+
+
+def remove_message(*, message, removed_by):
+    """Remove a message for everyone: its row stays at its seq, blanked and marked removed; its files go.
+
+    For staff acting on a report (accounts.moderation), so removed_by need not be a participant.
+    One transaction (the caller's, when it has one): the body is emptied, removed_at/removed_by
+    are set by a conditional UPDATE (two staff acting at once remove it once), the attachment rows
+    are deleted and their stored files deleted after commit. After commit every current
+    participant's sockets get "message.removed" with the message's new html, so open pages show
+    "This message was removed" in its place. Refused("not_found") when the message is gone,
+    Refused("not_allowed") for a system line, Refused("already_removed") the second time.
+    """
+    message_id = message.pk
+    with transaction.atomic():
+        blanked = Message.objects.filter(pk=message_id, kind=Message.Kind.TEXT, removed_at__isnull=True).update(
+            body="", removed_at=timezone.now(), removed_by=removed_by
+        )
+        if not blanked:
+            current = Message.objects.filter(pk=message_id).values_list("kind", flat=True).first()
+            if current is None:
+                raise Refused("not_found", "This message no longer exists.")
+            if current == Message.Kind.SYSTEM:
+                raise Refused("not_allowed", "A system line can't be removed.")
+            raise Refused("already_removed", "This message was already removed.")
+        media_services.delete_message_files([message_id])
+        Attachment.objects.filter(message_id=message_id).delete()
+        removed = Message.objects.select_related("sender__profile").get(pk=message_id)
+        _remember_attachments(removed, [])
+        transaction.on_commit(lambda: events.broadcast_message_removed(removed))
+    return removed
 
 
 # --- One person's view of a conversation ----------------------------------------------------

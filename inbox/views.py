@@ -16,6 +16,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from media import services as media_services
+
 from . import services
 from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
 from .models import Message, Thread
@@ -161,18 +163,29 @@ def thread(request, thread_id):
     status = 200
     if request.method == "POST":
         form.is_valid()  # every field is optional: the service judges the body
+        stored = []
         try:
-            services.send_message(
+            # Files come as the form's own file input (no JavaScript) or as ids of uploads
+            # attachments.js already made (hidden "attachment" inputs, when the socket was down).
+            stored = media_services.store_uploads(owner=request.user, uploaded_files=request.FILES.getlist("files"))
+            _message, created = services.send_message(
                 sender=request.user, thread=thread,
                 body=form.cleaned_data.get("body", ""), client_id=form.cleaned_data.get("client_id") or None,
+                attachment_ids=[attachment.pk for attachment in stored] + request.POST.getlist("attachment"),
             )
-        except services.Refused as refusal:
+        except (services.Refused, media_services.Refused) as refusal:
+            # Nothing half-saved: files stored for a message that was not sent go again.
+            if stored:
+                media_services.discard_uploads(stored)
             if refusal.code == "not_found":  # removed a moment ago
                 raise Http404(services.NOT_FOUND) from None
             # Render the page again rather than redirect, so the text is still in the composer.
             messages.error(request, refusal.detail)
-            status = refusal.http_status
+            status = getattr(refusal, "status", None) or refusal.http_status
         else:
+            if stored and not created:
+                # The same form posted twice: the first post's message already carries its files.
+                media_services.discard_uploads(stored)
             return redirect("inbox:thread", thread.pk)
 
     before_seq = _before_seq(request)

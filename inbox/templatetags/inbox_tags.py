@@ -62,6 +62,10 @@ def conversation_title(thread, others):
     return join_names(names)
 
 
+ATTACHMENT_PREVIEW = "📎 Attachment"
+REMOVED_PREVIEW = "This message was removed"
+
+
 @register.simple_tag
 def message_preview(membership):
     """One line about the thread's last message, from the viewer's side: "You: See you", "Bob: Hi"."""
@@ -69,7 +73,10 @@ def message_preview(membership):
     message = thread.last_message
     if message is None:
         return "No messages yet"
-    body = " ".join(message.body.split())
+    if message.removed_at:
+        return REMOVED_PREVIEW
+    # An empty body was a message of files only.
+    body = " ".join(message.body.split()) or ATTACHMENT_PREVIEW
     if message.is_system:
         return body
     if message.sender_id == membership.user_id:

@@ -33,7 +33,7 @@
   let lastReadSent = 0;
   let lastSyncAsked = null;
   let listRefresh = null;
-  const pending = new Map(); // client_id -> {body, li, failed}
+  const pending = new Map(); // client_id -> {body, attachments (upload ids), li, failed}
   const typists = new Map(); // username -> {name, timer}
 
   // --- The socket ----------------------------------------------------------------------------------
@@ -69,7 +69,7 @@
       lastSyncAsked = null;
       askSync(highestSeq());
       for (const [clientId, item] of pending) {
-        if (!item.failed) send({ type: "message.send", thread: threadId, body: item.body, client_id: clientId });
+        if (!item.failed) sendPending(clientId, item);
       }
     }
     if (reconnected) refreshThreadList();
@@ -120,6 +120,7 @@
 
   const HANDLERS = {
     "message.new": onMessageNew,
+    "message.removed": onMessageRemoved,
     "sync.done": (frame) => {
       if (frame.thread === threadId && frame.more) askSync(highestSeq(), true);
     },
@@ -142,6 +143,18 @@
     decorate();
     if (stick) scrollToBottom();
     if (author !== me) sendRead();
+  }
+
+  function onMessageRemoved(frame) {
+    // The conversation list's preview may have been this message: the list reloads (rare, so cheap).
+    refreshThreadList();
+    if (frame.thread !== threadId || !list) return;
+    const shown = list.querySelector(`li.message[data-seq="${Number(frame.message.seq)}"]`);
+    if (!shown) return; // not on the page: "Load older" or a reload brings the removed version
+    const template = document.createElement("template");
+    template.innerHTML = frame.html.trim();
+    const node = template.content.firstElementChild;
+    if (node) { shown.replaceWith(node); decorate(); }
   }
 
   function onError(frame) {
@@ -292,11 +305,24 @@
 
   // --- Sending ---------------------------------------------------------------------------------------
 
+  function attachmentsState() {
+    return window.ParleyAttachments ? window.ParleyAttachments.state(composer) : { ids: [], busy: false, failed: false };
+  }
+
   function submitMessage(event) {
     const body = textarea.value;
-    if (!everOpened) return; // no live connection yet: let the form post as without JavaScript
+    const files = attachmentsState();
+    if (files.busy) {
+      // Sending now would leave the uploading files behind: the form waits for them.
+      event.preventDefault();
+      setComposerNote("Wait until your files have uploaded.");
+      return;
+    }
+    // No live connection yet: the form posts as without JavaScript, with the uploads' ids in hidden inputs.
+    if (!everOpened) return;
     event.preventDefault();
-    if (!body.trim()) { textarea.focus(); return; }
+    if (!body.trim() && !files.ids.length) { textarea.focus(); return; }
+    setComposerNote("");
     const clientId = crypto.randomUUID();
     const li = document.createElement("li");
     li.className = "message is-mine is-pending";
@@ -304,16 +330,36 @@
     li.dataset.clientId = clientId;
     const content = document.createElement("div");
     content.className = "message-content";
-    const bubble = Object.assign(document.createElement("div"), { className: "message-bubble", textContent: body.trim() });
+    if (body.trim()) content.append(Object.assign(document.createElement("div"), { className: "message-bubble", textContent: body.trim() }));
+    if (files.ids.length) {
+      // The real thumbnails and cards arrive with message.new.
+      const count = files.ids.length === 1 ? "1 file" : `${files.ids.length} files`;
+      content.append(Object.assign(document.createElement("p"), { className: "message-files-pending", textContent: `📎 ${count}` }));
+    }
     const status = Object.assign(document.createElement("p"), { className: "message-status", textContent: "Sending…" });
-    content.append(bubble, status);
+    content.append(status);
     li.append(content);
     list.append(li);
-    pending.set(clientId, { body, li, failed: false });
-    send({ type: "message.send", thread: threadId, body, client_id: clientId });
+    const item = { body, attachments: files.ids, li, failed: false };
+    pending.set(clientId, item);
+    sendPending(clientId, item);
+    if (files.ids.length) window.ParleyAttachments.clear(composer);
     textarea.value = "";
     lastTypingSent = 0;
     scrollToBottom();
+  }
+
+  function sendPending(clientId, item) {
+    const frame = { type: "message.send", thread: threadId, body: item.body, client_id: clientId };
+    if (item.attachments.length) frame.attachments = item.attachments;
+    return send(frame);
+  }
+
+  function setComposerNote(text) {
+    const note = pane.querySelector("[data-composer-note]");
+    if (!note) return;
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   function markFailed(clientId, item, detail) {
@@ -326,7 +372,8 @@
       item.failed = false;
       item.li.classList.replace("is-failed", "is-pending");
       status.textContent = "Sending…";
-      send({ type: "message.send", thread: threadId, body: item.body, client_id: clientId });
+      // A refused send attached nothing: the uploads are still unsent and go again with the retry.
+      sendPending(clientId, item);
     });
     // Refusals such as "too long" need a change, not a retry: give the text back to the composer.
     const edit = button("Edit");
@@ -409,7 +456,9 @@
       const author = new DOMParser().parseFromString(frame.html, "text/html").querySelector(".message-author");
       prefix = `${author ? author.textContent : message.sender}: `;
     }
-    preview.textContent = prefix + message.body.replace(/\s+/g, " ").trim();
+    const removed = /^<li[^>]*\sdata-removed[\s>]/.test(frame.html.trim());
+    preview.textContent = removed ? "This message was removed"
+      : prefix + (message.body.replace(/\s+/g, " ").trim() || "📎 Attachment");
     preview.classList.toggle("is-system", !message.sender);
     const time = row.querySelector("[data-short-time]");
     time.setAttribute("datetime", message.created);
@@ -513,6 +562,7 @@
       }
     });
     textarea.addEventListener("input", noteTyping);
+    composer.addEventListener("attachments:change", (event) => { if (!event.detail.busy) setComposerNote(""); });
     const hint = pane.querySelector("[data-composer-hint]");
     if (hint) hint.hidden = false;
     if (!viewingOlder && matchMedia("(pointer: fine)").matches) textarea.focus();

@@ -250,7 +250,6 @@ def test_suspending_deactivates_the_account_and_tells_its_sockets_to_close(
     assert ModerationAction.objects.get().staff == moderator
 
 
-@pytest.mark.skipif(not hasattr(inbox, "remove_message"), reason="waits for inbox.services.remove_message")
 def test_removing_the_message_blanks_it_for_everyone_and_the_report_keeps_the_words(
     moderator_client, moderator, reported, django_capture_on_commit_callbacks
 ):

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 
 from media import services
 from media.models import Attachment
@@ -46,16 +45,13 @@ def upload(db):
 
 @pytest.fixture
 def send(db):
-    """Send a message with attachments as the wired inbox send path does (MEDIA_INTEGRATION.md):
-    the message and attach_to_message in one transaction."""
+    """Send a message with attachments through the inbox's one send path."""
     from inbox.services import send_message
 
     def send_with_files(sender, thread, body="Here you go", attachments=()):
-        with transaction.atomic():
-            message, _created = send_message(sender=sender, thread=thread, body=body)
-            services.attach_to_message(
-                owner=sender, attachment_ids=[attachment.pk for attachment in attachments], message=message
-            )
+        message, _created = send_message(
+            sender=sender, thread=thread, body=body, attachment_ids=[attachment.pk for attachment in attachments]
+        )
         return message
 
     return send_with_files

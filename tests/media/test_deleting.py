@@ -1,7 +1,9 @@
-"""The ways files leave storage with what they belong to: an account deleted in the admin."""
+"""The ways files leave storage with what they belong to: an account deleted in the admin, a message
+removed by moderation (inbox.services.remove_message)."""
 
 import pytest
 
+from inbox import services as inbox_services
 from media.models import Attachment
 from tests.accounts.test_admin import admin_client  # noqa: F401  (fixture)
 from tests.media import samples
@@ -45,3 +47,18 @@ def test_deleting_accounts_from_the_admin_list_deletes_all_their_files(
     assert list(Attachment.objects.all()) == [carols]
     assert stored_files() == [carols.file.name]
 
+
+def test_removing_a_message_deletes_its_files_and_leaves_the_others(
+    upload, send, conversation, alice, stored_files, django_user_model, django_capture_on_commit_callbacks
+):
+    removed = send(alice, conversation, attachments=[upload(alice, "wide.jpg", samples.jpeg(size=(1600, 900)))])
+    kept = upload(alice, "kept.pdf", samples.pdf())
+    send(alice, conversation, attachments=[kept])
+
+    staff = django_user_model.objects.create_user("mod", is_staff=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox_services.remove_message(message=removed, removed_by=staff)
+
+    assert list(Attachment.objects.all()) == [kept]
+    assert stored_files() == [kept.file.name]

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.db import transaction
 
+from inbox import services as inbox_services
 from media import services
 from media.models import Attachment
 from tests.media import samples
@@ -43,7 +44,7 @@ def test_more_than_ten_files_are_refused_and_the_message_is_not_kept(upload, con
 
     files = [upload(alice, f"note{n}.txt", f"note {n}\n".encode()) for n in range(11)]
 
-    with pytest.raises(services.Refused) as refusal:
+    with pytest.raises(inbox_services.Refused) as refusal:
         send(alice, conversation, attachments=files)
 
     assert (refusal.value.code, refusal.value.detail) == ("too_many_files", "A message can carry at most 10 files.")
@@ -64,7 +65,7 @@ def test_someone_elses_upload_cannot_be_attached(upload, conversation, alice, bo
 
     bobs = upload(bob, "secret.pdf", samples.pdf())
 
-    with pytest.raises(services.Refused) as refusal:
+    with pytest.raises(inbox_services.Refused) as refusal:
         send(alice, conversation, attachments=[bobs])
 
     assert refusal.value.code == "attachment_not_found"
@@ -76,7 +77,7 @@ def test_an_upload_already_sent_cannot_be_sent_again(upload, conversation, alice
     photo = upload(alice, "a.jpg", samples.jpeg())
     first = send(alice, conversation, attachments=[photo])
 
-    with pytest.raises(services.Refused) as refusal:
+    with pytest.raises(inbox_services.Refused) as refusal:
         send(alice, make_thread(alice, carol), attachments=[photo])
 
     assert refusal.value.code == "attachment_not_found"

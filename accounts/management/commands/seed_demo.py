@@ -30,6 +30,11 @@ class Command(BaseCommand):
                 "PARLEY_DEBUG off. Pass --allow-production if this really is a throwaway site."
             )
         people = create_demo_people()
+        # The inbox's demo data builds on the same people.
+        from inbox.demo import seed_conversations
+
+        created = seed_conversations(people)
+        self.stdout.write(f"Demo conversations: {created} created.")
         self.print_logins(people)
 
     def print_logins(self, usernames):

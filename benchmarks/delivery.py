@@ -60,7 +60,8 @@ def measure_parley(names, args, workdir):
             server_pid=instance["pid"],
         )
         result = asyncio.run(phases(target, args))
-        result |= {"database": instance["database"], "layer": instance["layer"]}
+        result |= {"database": instance["database"], "layer": instance["layer"],
+                   "channel_layer": instance["channel_layer"]}
         # Warnings and tracebacks only (the log level is WARNING): the first place to look when a check fails.
         log = parley_instance.tail(instance["log"], 40)
         if log.strip():
@@ -234,6 +235,8 @@ def main(argv=None):
     path = args.json or RESULTS_DIR / f"delivery-{time.strftime('%Y%m%d-%H%M%S')}-{args.layer}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=2) + "\n")
+    if "parley" in report:
+        print(f"Parley's channel layer: {report['parley']['channel_layer']}")
     print(table(report))
     if report.get("parley", {}).get("warning"):
         print(f"WARNING: {report['parley']['warning']}")

@@ -176,6 +176,7 @@ def parley(usernames, *, layer, workdir):
                 "threads": {int(thread): members for thread, members in prepared["threads"].items()},
                 "database": "postgresql" if database_url else "sqlite",
                 "layer": layer,
+                "channel_layer": prepared["channel_layer"],
                 "pid": process.pid,
                 "log": data_dir / "daphne.log",
             }

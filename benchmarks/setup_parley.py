@@ -4,7 +4,8 @@ Run by benchmarks.parley_instance in a child process whose environment already p
 database (never at a real one): migrate, collect static files when DEBUG is off, then create the users
 in 1:1 conversations through inbox.services and log each one in.
 
-    {"cookie_name": "sessionid", "sessions": {username: session key}, "threads": {id: [usernames]}}
+    {"cookie_name": "sessionid", "sessions": {username: session key}, "threads": {id: [usernames]},
+     "channel_layer": <the layer's backend class path>}
 """
 
 import argparse
@@ -44,7 +45,12 @@ def prepare(usernames):
         client.force_login(user)
         sessions[user.username] = client.cookies[settings.SESSION_COOKIE_NAME].value
     connections.close_all()
-    return {"cookie_name": settings.SESSION_COOKIE_NAME, "sessions": sessions, "threads": threads}
+    return {
+        "cookie_name": settings.SESSION_COOKIE_NAME,
+        "sessions": sessions,
+        "threads": threads,
+        "channel_layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    }
 
 
 def main():

@@ -80,6 +80,7 @@ async def phases(target, args):
         rate=args.rate,
         duration=args.duration,
         tabs_per_user=args.tabs,
+        settle_timeout=args.settle_timeout,
     )
 
 
@@ -187,12 +188,16 @@ def parse_args(argv):
                         help="channel layer (redis needs REDIS_URL; the default follows REDIS_URL)")
     parser.add_argument("--skip-raw", action="store_true", help="measure Parley only")
     parser.add_argument("--skip-parley", action="store_true", help="measure the raw server only")
+    parser.add_argument("--settle-timeout", type=float, default=30.0,
+                        help="seconds to wait for missing deliveries before counting them lost (default 30)")
     parser.add_argument("--json", type=Path, help="where to write the JSON report (default benchmarks/results/)")
     args = parser.parse_args(argv)
     if args.users < 2 or args.users % 2:
         parser.error("--users must be an even number, at least 2 (they talk in pairs)")
     if args.users > 1000 or args.messages < 1 or args.messages > 10_000 or not 1 <= args.window <= 1000:
         parser.error("--users at most 1000, --messages 1..10000, --window 1..1000")
+    if not 0 < args.settle_timeout <= 300:
+        parser.error("--settle-timeout 0..300 seconds")
     if not 0 < args.rate <= 10_000 or not 0 < args.duration <= 600 or not 1 <= args.tabs <= 10:
         parser.error("--rate 0..10000, --duration 0..600 seconds, --tabs 1..10")
     if args.skip_raw and args.skip_parley:

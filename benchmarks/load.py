@@ -71,6 +71,7 @@ class Ledger:
         self.malformed = []  # short descriptions of frames that break the contract
         self.unexpected = 0  # message.new frames for client_ids nobody here sent
         self.closed = []  # tabs the server closed during the run
+        self.extra_message_keys = set()
         self.other_frames = Counter()  # frame types the benchmark does not measure (unread.update, ...)
         self.seqs = defaultdict(list)  # (tab number, thread) -> seqs in arrival order
 
@@ -99,13 +100,18 @@ class Ledger:
             isinstance(frame.get("thread"), int)
             and isinstance(frame.get("html"), str)
             and isinstance(message, dict)
-            and set(message) == MESSAGE_KEYS
+            and MESSAGE_KEYS <= set(message)
             and isinstance(message["seq"], int)
             and isinstance(message["id"], int)
             and isinstance(message["created"], str)
+            and isinstance(message["sender"], str)
+            and isinstance(message["body"], str)
+            and (message["client_id"] is None or isinstance(message["client_id"], str))
         ):
             self.malformed.append(f"tab {tab.number}: {json.dumps(frame)[:200]}")
             return
+        # Keys beyond the contract's are allowed (clients ignore what they do not know), but reported.
+        self.extra_message_keys.update(set(message) - MESSAGE_KEYS)
         self.seqs[tab.number, frame["thread"]].append(message["seq"])
         phase, client_id = self.phase, message["client_id"]
         sent = phase.sent.get(client_id) if phase else None
@@ -363,19 +369,20 @@ class LoadRun:
             "malformed_examples": self.ledger.malformed[:3],
             "closed_by_server": self.ledger.closed,
             "unexpected": self.ledger.unexpected,
+            "extra_message_keys": sorted(self.ledger.extra_message_keys),
             "other_frames": dict(self.ledger.other_frames),
             **self.ledger.seq_report(),
         }
 
 
-async def measure(target, *, messages_per_user, window, rate, duration, tabs_per_user=1):
+async def measure(target, *, messages_per_user, window, rate, duration, tabs_per_user=1, settle_timeout=30.0):
     """Both phases against one target on one set of sockets; returns the report dict."""
     # The ledger grows by a few objects per delivery, and the cyclic collector's passes over it slowed the
     # client enough to under-measure the raw server (by a third here). The run is bounded, so memory is too.
     gc.collect()
     gc.disable()
     try:
-        async with LoadRun(target, tabs_per_user=tabs_per_user) as run:
+        async with LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=settle_timeout) as run:
             saturation = await run.saturate(messages_per_user=messages_per_user, window=window)
             steady = await run.steady(rate=rate, duration=duration)
             return {"target": target.name, "sockets": len(run.tabs), "saturation": saturation,

@@ -94,11 +94,23 @@ def test_a_message_new_frame_missing_fields_is_reported_as_malformed():
     assert len(ledger.malformed) == 1
 
 
+def test_keys_beyond_the_contract_are_reported_but_not_malformed():
+    ledger = load.Ledger()
+    ledger.start_phase()
+    message = {"id": 1, "seq": 1, "sender": "ann", "body": "hi", "created": "2026-01-01T00:00:00+00:00",
+               "client_id": None, "attachments": []}
+
+    ledger.hear(load.Tab(0, "ann"), {"type": "message.new", "thread": 1, "message": message, "html": "<li>"}, 0.0)
+
+    assert ledger.malformed == []
+    assert ledger.extra_message_keys == {"attachments"}
+
+
 def test_the_benchmark_runs_end_to_end_against_parley_and_the_raw_server(tmp_path):
     """`python -m benchmarks.delivery` at toy scale: a throwaway Parley on daphne, then the report."""
     report_path = tmp_path / "report.json"
     command = [sys.executable, "-m", "benchmarks.delivery", "--users", "4", "--messages", "3", "--window", "2",
-               "--rate", "20", "--duration", "0.4", "--json", str(report_path)]
+               "--rate", "20", "--duration", "0.4", "--settle-timeout", "5", "--json", str(report_path)]
 
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 

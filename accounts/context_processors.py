@@ -4,15 +4,22 @@ from django.utils.functional import SimpleLazyObject
 def navigation(request):
     """Facts every page's navigation needs, read once per request.
 
-    The "Inbox" badge count is lazy: one query, and only on pages that render the navigation.
+    The "Inbox" badge count and the inbox's message requests count are lazy: one query for both,
+    and only on pages that render one of them.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    counted = {}
 
-    def unread_total():
-        from inbox.services import unread_total
+    def count(name):
+        if not counted:
+            from inbox.services import inbox_counts
 
-        return unread_total(user)
+            counted.update(inbox_counts(user))
+        return counted[name]
 
-    return {"nav_unread_count": SimpleLazyObject(unread_total)}
+    return {
+        "nav_unread_count": SimpleLazyObject(lambda: count("unread")),
+        "nav_requests_count": SimpleLazyObject(lambda: count("requests")),
+    }

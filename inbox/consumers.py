@@ -5,8 +5,8 @@ single-thread executor), and a sync JsonWebsocketConsumer runs *all* its handler
 the forwarding of each pushed frame to its socket. With an AsyncJsonWebsocketConsumer the event
 loop does the fan-out (one message to a 64-person group is 64+ frames) and reading and validating
 frames, and only the service calls hop to the database thread: one hop per frame, a few short
-queries each (message.send: 4 in the transaction plus 1 for the push; sync: 1 or 2; read: 1 to 3;
-typing: 1). Pushes prepared on that thread are handed back to the loop (inbox.events.dispatch), so
+queries each (message.send: 4 in the transaction, 5 in a 1:1, plus 1 for the push; sync: 1 or 2;
+read: 1 to 3; typing: 1). Pushes prepared on that thread are handed back to the loop (inbox.events.dispatch), so
 the database thread never waits on Redis. More throughput comes from more daphne processes.
 
 Connect: anonymous (or deactivated) users are closed before accept (4003); the others join the
@@ -24,17 +24,22 @@ Server -> client
    "attachments": [{"id", "kind", "name", "size", "url", "thumbnail_url", "width", "height"}]}, "html"}
       to every socket of every participant; a retried client_id: the original, to the retrying socket only
   {"type": "message.removed", "thread", "message": {"id", "seq"}, "html"}   every participant (moderation)
+  {"type": "message.hidden", "thread", "seq"}   instead of message.new (live and in sync) to a group
+      member who blocked the sender: the seq is taken, nothing is shown
   {"type": "sync.done", "thread", "count": <frames just sent>, "more": <bool: ask again from the last seq>}
   {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
   {"type": "read", "thread", "user": <username>, "seq"}                      every participant
   {"type": "unread.update", "thread", "unread", "total"}                     one user's sockets
   {"type": "thread.removed", "thread"}                                      one user's sockets
+  {"type": "requests.update", "count"}     one user's sockets: their pending message requests
   {"type": "error", "code", "detail", "client_id": <str or null>}           the offending socket only
 
 Error codes: invalid_json, bad_request (binary frame, not an object, a missing or wrong-typed
 field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB), not_found
 (missing thread, or not a participant: removed members included), empty_body, too_long,
-too_many_files, attachment_not_found, rate_limited, server_error. After any error the socket stays open and usable.
+too_many_files, attachment_not_found, cannot_message (a block either way, or "Only people I
+follow", in a 1:1: always the neutral "You can't message this person"), rate_limited,
+server_error. After any error the socket stays open and usable.
 
 Channel-layer events (group "user.<id>"): {"type": "frames", "texts": [<encoded frame>, ...]}
 carries the server -> client frames above, forwarded as they are (inbox.events); {"type":
@@ -190,7 +195,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     def _missed_frames(self, thread_id, after):
         messages = services.messages_after(user=self.user, thread=thread_id, after_seq=after)
-        return [events.message_frame(message) for message in messages]
+        # A group member who blocked a sender gets that sender's seqs as markers only (inbox.events.hidden_frame).
+        return [events.hidden_frame(message) if message.hidden else events.message_frame(message) for message in messages]
 
     async def on_typing(self, content):
         thread_id = _int_field(content, "thread")

@@ -73,28 +73,57 @@ def unread_frame(*, thread_id, unread, total):
     return {"type": "unread.update", "thread": thread_id, "unread": unread, "total": total}
 
 
+def hidden_frame(message):
+    """What a group member who blocked the sender gets instead of the message: its seq, nothing else.
+
+    Their sockets count the seq as received, so the gap-free seq order (and sync) still holds.
+    """
+    return {"type": "message.hidden", "thread": message.thread_id, "seq": message.seq}
+
+
+def requests_frame(count):
+    return {"type": "requests.update", "count": count}
+
+
 def broadcast_new_message(message, *, author_id=None):
     """Push "message.new" to every current participant, then "unread.update" to each one but the author.
 
     The author is the sender, or for a system line the member whose action wrote it (author_id).
-    One query (member_states): the members with read marks and badge totals, and their profiles,
-    so the sender is drawn with their current name and avatar even when the caller's user object
-    (a socket's, loaded at connect) holds an old profile.
+    Who blocked or muted the sender, and where the conversation sits for each member, change what
+    they hear (issue 5):
+    - a member who blocked the sender (in a group) gets only "message.hidden" with the seq;
+    - a member who muted the sender gets the message but no "unread.update" (no badge bump);
+    - a member for whom it is a message request gets the message and "requests.update" (their
+      requests count) instead of "unread.update";
+    - a member who deleted the request hears nothing.
+    One query (member_states): the members with read marks, badge totals, those facts and their
+    profiles, so the sender is drawn with their current name and avatar even when the caller's
+    user object (a socket's, loaded at connect) holds an old profile.
     """
-    states = member_states(message.thread_id)
+    states = member_states(message.thread_id, sender_id=message.sender_id)
     if message.sender_id:
         fresh = next((state.profile for state in states if state.user_id == message.sender_id), None)
         if fresh is not None:
             message.sender.profile = fresh
     author_id = author_id or message.sender_id
     frame = message_frame(message)
-    pushes = [(user_group(state.user_id), frame) for state in states]
-    pushes += [
-        (user_group(state.user_id), unread_frame(thread_id=message.thread_id, unread=state.unread, total=state.badge_total))
-        for state in states
-        if state.user_id != author_id
-    ]
-    dispatch(pushes)
+    hidden = hidden_frame(message)
+    pushes, counts = [], []
+    for state in states:
+        group = user_group(state.user_id)
+        if state.state == Participant.State.DELETED:
+            continue
+        if state.blocked_sender:
+            pushes.append((group, hidden))
+            continue
+        pushes.append((group, frame))
+        if state.user_id == author_id:
+            continue
+        if state.state == Participant.State.REQUEST:
+            counts.append((group, requests_frame(state.requests)))
+        elif not state.muted_sender:
+            counts.append((group, unread_frame(thread_id=message.thread_id, unread=state.unread, total=state.badge_total)))
+    dispatch(pushes + counts)
 
 
 def broadcast_read(*, thread_id, username, seq, member_ids):
@@ -131,6 +160,12 @@ def send_unread_update(*, user_id, thread_id):
         return
     state = states[0]
     dispatch([(user_group(user_id), unread_frame(thread_id=thread_id, unread=state.unread, total=state.badge_total))])
+
+
+def send_requests_update(*, user_id):
+    """Push the user's pending message requests count to their own sockets (one query)."""
+    count = Participant.objects.filter(user_id=user_id).pending_requests().count()
+    dispatch([(user_group(user_id), requests_frame(count))])
 
 
 def send_removed(*, thread_id, user_id):

@@ -13,14 +13,17 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Prefetch, Q, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from media import services as media_services
 from media.models import Attachment
 
-from . import events, ratelimit
+from accounts.models import Block
+from accounts.services import blocked_ids_subquery
+
+from . import events, ratelimit, social
 from .models import Message, Participant, Thread
 
 MAX_BODY_LENGTH = 5000
@@ -39,12 +42,14 @@ NOT_FOUND = "This conversation does not exist, or you are not in it."
 class Refused(Exception):
     """A request the rules turn down. code is a stable snake_case word; detail is for people."""
 
-    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "rate_limited": 429}
+    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "cannot_message": 403, "rate_limited": 429}
 
-    def __init__(self, code, detail):
+    def __init__(self, code, detail, *, retry_after=None):
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
+        # Seconds until trying again makes sense, when a rate limit knows it (a form's Retry-After).
+        self.retry_after = retry_after
 
     @property
     def http_status(self):
@@ -88,15 +93,24 @@ def thread_participants(*, thread):
     )
 
 
-def messages_page(*, thread, before_seq=None, limit=PAGE_SIZE):
+def messages_page(*, thread, before_seq=None, limit=PAGE_SIZE, viewer=None):
     """Up to `limit` messages before seq `before_seq` (default: the newest), oldest first.
 
     Two queries (one when there are none): the messages with sender and profile, then all their
     attachments. Keyset pagination on the (thread, seq) unique index: the cost does not depend on
     how long the history is. Seqs have no gaps, so older messages exist exactly when the first
     one's seq > 1. The caller has checked access (get_thread_for).
+
+    With a viewer, a group's messages from people the viewer blocked are left out (in the same
+    query); a 1:1 stays readable to both after a block. Group history starts with a system line
+    that is never left out, so "Load older" always ends at the beginning.
     """
     messages = Message.objects.filter(thread_id=thread_id_of(thread))
+    if viewer is not None:
+        if not isinstance(thread, Thread):
+            messages = messages.exclude(thread__kind=Thread.Kind.GROUP, sender_id__in=blocked_ids_subquery(viewer.pk))
+        elif thread.is_group:
+            messages = messages.exclude(sender_id__in=blocked_ids_subquery(viewer.pk))
     if before_seq is not None:
         messages = messages.filter(seq__lt=_seq(before_seq, "before"))
     newest_first = (
@@ -111,7 +125,8 @@ def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
 
     Two queries when there is something to send: the messages (the participant check rides on
     that query), then their attachments. An empty answer costs a second query instead, to tell
-    "nothing new" from "not yours".
+    "nothing new" from "not yours". In a group, messages from someone the user blocked come with
+    hidden=True: the consumer sends only their seq ("message.hidden"), so seqs stay gapless.
     """
     thread_id = thread_id_of(thread)
     after_seq = min(_seq(after_seq, "after"), MAX_ID)
@@ -119,6 +134,11 @@ def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
     messages = list(
         Message.objects.filter(thread_id=thread_id, seq__gt=after_seq, thread__participants__user=user)
         .select_related("sender__profile")
+        .annotate(hidden=Case(
+            When(Exists(Block.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("sender_id"))),
+                 thread__kind=Thread.Kind.GROUP, then=Value(True)),
+            default=Value(False),
+        ))
         .prefetch_related(media_services.attachments_prefetch())
         .order_by("seq")[:limit]
     )
@@ -127,29 +147,37 @@ def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
     return messages
 
 
-INBOX_BOXES = ("all", "unread", "archived")
+INBOX_BOXES = ("all", "unread", "archived", "requests")
 
 
 def inbox_page(*, user, box="all"):
     """The user's memberships for the inbox, most recent activity first; paginate it in the view.
 
-    "all" and "unread" leave archived threads out; "archived" holds only those. Each row comes with
-    its thread, the thread's last message with sender and profile, and the thread's members with
+    "all" and "unread" leave archived threads out; "archived" holds only those; all three hold only
+    conversations in the inbox (accepted). "requests" holds the pending message requests. Each row
+    comes with its thread, the thread's last message with sender and profile, its unheard count
+    (unread_count leaves out people the user muted or blocked), whether the user blocked the last
+    message's sender (last_hidden: the row does not preview it), and the thread's members with
     their users and profiles (prefetched): three queries per page whatever the number of threads
     (count, rows, members).
     """
     memberships = Participant.objects.filter(user=user)
+    accepted = Participant.State.ACCEPTED
     if box == "all":
-        memberships = memberships.filter(archived=False)
+        memberships = memberships.filter(archived=False, state=accepted)
     elif box == "unread":
-        memberships = memberships.filter(archived=False).unread()
+        memberships = memberships.filter(archived=False, state=accepted).unread()
     elif box == "archived":
-        memberships = memberships.filter(archived=True)
+        memberships = memberships.filter(archived=True, state=accepted)
+    elif box == "requests":
+        memberships = memberships.pending_requests()
     else:
         raise Refused("bad_request", f"Choose one of: {', '.join(INBOX_BOXES)}.")
     members = Participant.objects.select_related("user__profile").order_by("joined", "pk")
+    last_hidden = Exists(Block.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("thread__last_message__sender_id")))
     return (
-        memberships.select_related("thread__last_message__sender__profile")
+        memberships.with_unheard().annotate(last_hidden=last_hidden)
+        .select_related("thread__last_message__sender__profile")
         .prefetch_related(Prefetch("thread__participants", queryset=members))
         .order_by("-thread__last_message_at", "-thread_id")
     )
@@ -163,6 +191,17 @@ def unread_total(user):
     if not user.is_authenticated:
         return 0
     return Participant.objects.filter(user=user).counted_in_badge().count()
+
+
+def inbox_counts(user):
+    """The navigation's two numbers in one query: {"unread": unread_total, "requests": pending requests}."""
+    if not user.is_authenticated:
+        return {"unread": 0, "requests": 0}
+    badge = Participant.objects.filter(user=user).counted_in_badge().values("pk")
+    return Participant.objects.filter(user=user).aggregate(
+        unread=Count("pk", filter=Q(pk__in=badge)),
+        requests=Count("pk", filter=Q(state=Participant.State.REQUEST, thread__last_seq__gt=0)),
+    )
 
 
 # --- Starting conversations -----------------------------------------------------------------
@@ -221,6 +260,13 @@ def start_thread(*, creator, recipients, name=""):
     still get one thread: the unique direct_key refuses the second insert, which then fetches the
     first one's thread. Two to 63 recipients: a new group (3 to 64 people) with an optional name
     and the system line "alice created the group", pushed to everyone after commit.
+
+    Before anything is created (issue 5): every recipient's route (inbox.social.joining_states:
+    a block either way or "Only people I follow" refuses the whole conversation with
+    cannot_message; someone outside the circle they chose gets it as a message request), then
+    the creator's hourly limit on new conversations with people who don't follow them
+    (rate_limited, with retry_after). Reopening an existing 1:1 counts nothing; its next message
+    is checked by send_message.
     """
     others = _distinct_others(creator, recipients)
     if not others:
@@ -230,9 +276,14 @@ def start_thread(*, creator, recipients, name=""):
     if len(others) == 1:
         return _direct_thread(creator, others[0])
     name = _clean_group_name(name)
+    states = social.joining_states(sender=creator, recipients=others)
+    social.count_new_conversation(creator=creator, others=others)
     with transaction.atomic():
         thread = Thread.objects.create(kind=Thread.Kind.GROUP, name=name, creator=creator)
-        Participant.objects.bulk_create([Participant(thread=thread, user=person) for person in [creator, *others]])
+        Participant.objects.bulk_create(
+            [Participant(thread=thread, user=creator)]
+            + [Participant(thread=thread, user=person, state=states[person.pk]) for person in others]
+        )
         seq, _kind, _creator_id, _name = _lock_thread(thread.pk, creator.pk)
         line = f"{creator.username} created the group “{name}”" if name else f"{creator.username} created the group"
         _write_line(thread_id=thread.pk, seq=seq, reader_id=creator.pk, kind=Message.Kind.SYSTEM, body=line)
@@ -257,11 +308,15 @@ def _direct_thread(creator, other):
     existing = Thread.objects.filter(direct_key=key).first()
     if existing is not None:
         return existing, False
+    states = social.joining_states(sender=creator, recipients=[other])
+    social.count_new_conversation(creator=creator, others=[other])
     try:
         # A savepoint: if the other person's request inserted the pair first, only this part rolls back.
         with transaction.atomic():
             thread = Thread.objects.create(kind=Thread.Kind.DIRECT, direct_key=key, creator=creator)
-            Participant.objects.bulk_create([Participant(thread=thread, user=creator), Participant(thread=thread, user=other)])
+            Participant.objects.bulk_create([
+                Participant(thread=thread, user=creator), Participant(thread=thread, user=other, state=states[other.pk]),
+            ])
     except IntegrityError:
         return Thread.objects.get(direct_key=key), False
     return thread, True
@@ -316,6 +371,13 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     A repeated (sender, client_id) stores nothing and tells nobody: it returns the stored message
     (with the files the first send attached) with created=False (the consumer answers only the
     retrying socket).
+
+    In a 1:1, once the thread is locked, the route (inbox.social.check_direct_send): a block
+    either way, or "Only people I follow" for a conversation not yet accepted, refuses the message
+    with cannot_message before anything is stored, whatever it carries. A message from outside
+    the recipient's circle lands among their message requests. Writing accepts the writer's own
+    pending request (replying accepts, as on Instagram). A retry of a message stored before a
+    block still returns it: the retrying tab only learns its message was sent.
     """
     thread_id = thread_id_of(thread)
     try:
@@ -330,11 +392,18 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
         raise Refused("rate_limited", "You are sending messages too quickly. Wait a moment, then try again.")
     try:
         with transaction.atomic():
-            seq, _kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)
+            seq, kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)
+            if kind == Thread.Kind.DIRECT:
+                social.check_direct_send(sender=sender, thread_id=thread_id)
             message = _write_line(
                 thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
             )
+    except Refused as refusal:
+        original = _original_of_retry(sender, client_id) if refusal.code == "cannot_message" else None
+        if original is None or original.thread_id != thread_id:
+            raise
+        return original, False
     except media_services.Refused as refusal:
         # The transaction rolled back, message and seq included: no message without its files.
         raise Refused(refusal.code, refusal.detail) from None
@@ -391,16 +460,21 @@ def _mark_read_on_write(thread_id, reader_id, seq):
     """
     quote = connection.ops.quote_name
     member_table = quote(Participant._meta.db_table)
+    # Writing in a conversation also accepts it for the writer, if it was a message request.
     sql = (
         f"UPDATE {member_table} SET "
         "last_read_seq = CASE WHEN user_id = %s THEN %s ELSE last_read_seq END, "
         "marked_unread = CASE WHEN user_id = %s THEN %s ELSE marked_unread END, "
+        "state = CASE WHEN user_id = %s THEN %s ELSE state END, "
         "archived = %s "
         "WHERE thread_id = %s AND (user_id = %s OR (archived = %s AND muted = %s)) "
         "RETURNING user_id"
     )
+    accepted = Participant.State.ACCEPTED.value
     with connection.cursor() as cursor:
-        cursor.execute(sql, [reader_id, seq, reader_id, False, False, thread_id, reader_id, True, False])
+        cursor.execute(
+            sql, [reader_id, seq, reader_id, False, reader_id, accepted, False, thread_id, reader_id, True, False]
+        )
         touched = {row[0] for row in cursor.fetchall()}
     if reader_id not in touched:
         raise Refused("not_found", NOT_FOUND)
@@ -479,19 +553,24 @@ def mark_read(*, user, thread, seq=None):
     Never moves backwards and clears "marked unread". After commit, when the mark moved, every
     participant's sockets get a "read" frame (for "Seen"), and the reader's own sockets an
     "unread.update". Three queries when something changed, one when not.
+
+    A message request is read without a trace: the mark stays until the user accepts it
+    (inbox.social.accept_request), so the writer sees no "Seen" before that.
     """
     thread_id = thread_id_of(thread)
     if seq is not None:
         seq = _seq(seq, "seq")
     members = list(
         Participant.objects.filter(thread_id=thread_id).values_list(
-            "user_id", "last_read_seq", "marked_unread", "thread__last_seq"
+            "user_id", "last_read_seq", "marked_unread", "thread__last_seq", "state"
         )
     )
     mine = next((member for member in members if member[0] == user.pk), None)
     if mine is None:
         raise Refused("not_found", NOT_FOUND)
-    _user_id, previous, marked_unread, last_seq = mine
+    _user_id, previous, marked_unread, last_seq, state = mine
+    if state != Participant.State.ACCEPTED:
+        return previous
     target = last_seq if seq is None else min(seq, last_seq)
     mark = max(target, previous)
     if mark == previous and not marked_unread:
@@ -536,11 +615,17 @@ def _update_own_membership(user, thread, **fields):
 def note_typing(*, user, thread):
     """Tell the other participants the user is typing; repeats within 2 s are dropped. True if sent.
 
-    One query (the members, with the typist's current display name), then a cache add.
+    One query (the members, with the typist's current display name, and whether a block stands
+    between them and the typist: those members are not told), then a cache add. Nor are members
+    who deleted the conversation as a request.
     """
     thread_id = thread_id_of(thread)
+    member = OuterRef("user_id")
+    blocked = Exists(Block.objects.filter(Q(blocker_id=user.pk, blocked_id=member) | Q(blocker_id=member, blocked_id=user.pk)))
     members = list(
-        Participant.objects.filter(thread_id=thread_id).values_list("user_id", "user__profile__display_name")
+        Participant.objects.filter(thread_id=thread_id)
+        .annotate(blocked=blocked)
+        .values_list("user_id", "user__profile__display_name", "blocked", "state")
     )
     mine = next((member for member in members if member[0] == user.pk), None)
     if mine is None:
@@ -551,7 +636,10 @@ def note_typing(*, user, thread):
         thread_id=thread_id,
         username=user.username,
         name=mine[1] or user.username,
-        member_ids=[member[0] for member in members if member[0] != user.pk],
+        member_ids=[
+            member_id for member_id, _name, blocked, state in members
+            if member_id != user.pk and not blocked and state != Participant.State.DELETED
+        ],
     )
     return True
 
@@ -577,7 +665,10 @@ def rename_group(*, user, thread, name):
 def add_participants(*, user, thread, users):
     """Add people to a group (any member may), up to 64 in all, with one system line. Returns who was added.
 
-    New members see the history, and only the "added" line counts as unread for them.
+    New members see the history, and only the "added" line counts as unread for them. Each
+    newcomer's route is checked under the thread lock (inbox.social.joining_states): anyone the
+    adder may not message (a block either way, "Only people I follow") refuses the whole add with
+    cannot_message; someone outside their chosen circle finds the group among their message requests.
     """
     thread_id = thread_id_of(thread)
     newcomers = _distinct_others(user, users)
@@ -590,9 +681,11 @@ def add_participants(*, user, thread, users):
             raise Refused("bad_request", "Everyone you named is already in this conversation.")
         if len(current) + len(newcomers) > MAX_GROUP_SIZE:
             raise Refused("too_many_people", f"A group can have at most {MAX_GROUP_SIZE} people.")
-        Participant.objects.bulk_create(
-            [Participant(thread_id=thread_id, user=person, last_read_seq=seq - 1) for person in newcomers]
-        )
+        states = social.joining_states(sender=user, recipients=newcomers)
+        Participant.objects.bulk_create([
+            Participant(thread_id=thread_id, user=person, last_read_seq=seq - 1, state=states[person.pk])
+            for person in newcomers
+        ])
         names = _join_names([person.username for person in newcomers])
         _write_line(thread_id=thread_id, seq=seq, reader_id=user.pk, kind=Message.Kind.SYSTEM,
                     body=f"{user.username} added {names}")

@@ -7,6 +7,7 @@ app_name = "inbox"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.new, name="new"),
+    path("requests/", views.requests, name="requests"),
     path("<int:thread_id>/", views.thread, name="thread"),
     path("<int:thread_id>/archive/", views.archive, name="archive"),
     path("<int:thread_id>/unarchive/", views.unarchive, name="unarchive"),

@@ -18,12 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from media import services as media_services
 
-from . import services
+from accounts.services import connection_reason
+
+from . import services, social
 from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
-from .models import Message, Thread
+from .models import Message, Participant, Thread
 
 THREADS_PER_PAGE = 30
-BOX_CHOICES = (("all", "All"), ("unread", "Unread"), ("archived", "Archived"))
+BOX_CHOICES = (("all", "All"), ("unread", "Unread"), ("archived", "Archived"), ("requests", "Requests"))
 BOXES = tuple(value for value, _label in BOX_CHOICES)
 
 
@@ -36,8 +38,14 @@ def _thread_or_404(user, thread_id):
 
 
 def _thread_list(user, *, box="all", page_number=1):
-    """One page of the user's conversations: three queries (count, rows, members with profiles)."""
-    return Paginator(services.inbox_page(user=user, box=box), THREADS_PER_PAGE).get_page(page_number)
+    """One page of the user's conversations: three queries (count, rows, members with profiles).
+
+    Requests also say who wrote and why the user sees them: one query more for the whole page.
+    """
+    page = Paginator(services.inbox_page(user=user, box=box), THREADS_PER_PAGE).get_page(page_number)
+    if box == "requests":
+        page.object_list = social.describe_requests(viewer=user, memberships=page.object_list)
+    return page
 
 
 def _list_context(request, *, box="all", page_number=1, current_thread_id=None):
@@ -95,6 +103,7 @@ def new(request):
     form = NewConversationForm(request.POST or None, initial={"recipients": to, "client_id": new_client_id()})
     # Straight to the message when the profile's "Message" button already named the person.
     form.fields["body" if to else "recipients"].widget.attrs["autofocus"] = True
+    refused = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         sent_before = _thread_of_sent_form(request.user, data["client_id"])
@@ -104,17 +113,33 @@ def new(request):
             thread = _start_conversation(request.user, data)
         except _FieldRefusal as refusal:
             form.add_error(refusal.field, refusal.detail)
+            refused = refusal.refusal
         else:
             return redirect("inbox:thread", thread.pk)
     status = 400 if form.errors else 200
-    return render(request, "inbox/new.html", {**_list_context(request), "form": form}, status=status)
+    if refused is not None and refused.code in OWN_STATUS:
+        status = refused.http_status
+    response = render(request, "inbox/new.html", {**_list_context(request), "form": form}, status=status)
+    return _with_retry_hint(response, refused)
+
+
+# Refusals a form answers with their own status; other bad input is a plain 400.
+OWN_STATUS = {"cannot_message", "rate_limited"}
+
+
+def _with_retry_hint(response, refusal):
+    """A rate-limited form answers 429 with Retry-After (seconds), as the issue asks."""
+    if refusal is not None and refusal.code == "rate_limited" and getattr(refusal, "retry_after", None):
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 class _FieldRefusal(Exception):
-    def __init__(self, field, detail):
-        super().__init__(detail)
+    def __init__(self, field, refusal):
+        super().__init__(refusal.detail)
         self.field = field
-        self.detail = detail
+        self.detail = refusal.detail
+        self.refusal = refusal
 
 
 def _start_conversation(user, data):
@@ -124,13 +149,13 @@ def _start_conversation(user, data):
             recipients = services.resolve_recipients(creator=user, text=data["recipients"])
             thread, _created = services.start_thread(creator=user, recipients=recipients, name=data["name"])
         except services.Refused as refusal:
-            raise _FieldRefusal("name" if refusal.code == "too_long" else "recipients", refusal.detail) from None
+            raise _FieldRefusal("name" if refusal.code == "too_long" else "recipients", refusal) from None
         if data["body"]:
             try:
                 services.send_message(sender=user, thread=thread, body=data["body"], client_id=data["client_id"] or None)
             except services.Refused as refusal:
                 # Leaving the atomic block by an exception rolls back a group started just now.
-                raise _FieldRefusal("body" if refusal.code in {"empty_body", "too_long"} else None, refusal.detail) from None
+                raise _FieldRefusal("body" if refusal.code in {"empty_body", "too_long"} else None, refusal) from None
     return thread
 
 
@@ -190,27 +215,35 @@ def thread(request, thread_id):
 
     before_seq = _before_seq(request)
     if request.GET.get("partial") == "messages" and before_seq is not None:
-        older = services.messages_page(thread=thread, before_seq=before_seq)
+        older = services.messages_page(thread=thread, before_seq=before_seq, viewer=request.user)
         return render(request, "inbox/_message_history.html", {"page_messages": older, "thread": thread})
 
     members = services.thread_participants(thread=thread)
     membership = next((member for member in members if member.user_id == request.user.pk), None)
     if membership is None:  # left in the instant between the two queries
         raise Http404(services.NOT_FOUND)
+    others = [member for member in members if member.user_id != request.user.pk]
     head = {
         "thread": thread,
         "membership": membership,
         "members": members,
-        "others": [member for member in members if member.user_id != request.user.pk],
+        "others": others,
         "is_creator": thread.creator_id == request.user.pk,
+        # A 1:1 after a block is frozen: "you" blocked them, or "them" (one query).
+        "frozen_by": social.block_between(request.user, others[0].user) if not thread.is_group and others else None,
     }
     if request.GET.get("partial") == "head":
         # inbox.js refreshes the header after someone joins, leaves or renames the group.
         return render(request, "inbox/_conversation_head.html", head)
-    page_messages = services.messages_page(thread=thread, before_seq=before_seq)
+    page_messages = services.messages_page(thread=thread, before_seq=before_seq, viewer=request.user)
     if before_seq is None and request.method == "GET":
         services.mark_read(user=request.user, thread=thread)
-    others = head["others"]
+    request_from = None
+    if membership.state != Participant.State.ACCEPTED:
+        # A message request: who wrote and why the user sees it (one query), with Accept/Delete/Block.
+        writer = social.request_writer(thread=thread, others=others)
+        if writer is not None:
+            request_from = {"person": writer, "reason": connection_reason(viewer=request.user, other=writer)}
     context = {
         **_list_context(request, current_thread_id=thread.pk),
         **head,
@@ -220,6 +253,7 @@ def thread(request, thread_id):
         # For "Seen" in inbox.js: how far each other member has read.
         "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
         "form": form,
+        "request_from": request_from,
     }
     return render(request, "inbox/thread.html", context, status=status)
 
@@ -326,3 +360,53 @@ def leave(request, thread_id):
     if _attempt(request, lambda: services.leave_thread(user=request.user, thread=thread), "You left the group."):
         return redirect("inbox:index")
     return _back(thread)
+
+
+# --- Message requests -----------------------------------------------------------------------
+
+REQUESTS_TAB = "/inbox/?box=requests"
+
+
+@login_required
+@require_POST
+def requests(request):
+    """The Requests tab's buttons, as one plain form.
+
+    A row's own button posts accept=<id>, delete=<id> or block=<id>; "Delete selected" and
+    "Block selected" post action=delete|block with the checked thread ids. Accept opens the
+    conversation; the others come back to the Requests tab. A single request that is not the
+    user's is a 404; in a bulk post, ids that are not the user's requests are ignored.
+    """
+    action, single = None, None
+    for verb in ("accept", "delete", "block"):
+        if verb in request.POST:
+            action, single = verb, request.POST[verb]
+            break
+    else:
+        action = request.POST.get("action")
+    if action not in {"accept", "delete", "block"} or (action == "accept" and single is None):
+        messages.error(request, "Choose Accept, Delete or Block.")
+        return redirect(REQUESTS_TAB)
+    if single is not None:
+        thread = _thread_or_404(request.user, single)
+        ids = [thread.pk]
+    else:
+        ids = request.POST.getlist("thread")
+        if not ids:
+            messages.error(request, "Select the requests first, with the boxes beside them.")
+            return redirect(REQUESTS_TAB)
+    if action == "accept":
+        if social.accept_request(user=request.user, thread=thread):
+            messages.success(request, "Request accepted: the conversation is in your inbox now.")
+        return redirect("inbox:thread", thread.pk)
+    if action == "delete":
+        deleted = social.delete_requests(user=request.user, threads=ids)
+        if deleted:
+            messages.success(request, "Request deleted." if deleted == 1 else f"{deleted} requests deleted.")
+        return redirect(REQUESTS_TAB)
+    blocked = social.block_requests(user=request.user, threads=ids)
+    if len(blocked) == 1:
+        messages.success(request, f"You blocked @{blocked[0].username}. They can't message you, and they aren't told.")
+    elif blocked:
+        messages.success(request, f"You blocked {len(blocked)} people. They can't message you, and they aren't told.")
+    return redirect(REQUESTS_TAB)

@@ -64,6 +64,7 @@ def conversation_title(thread, others):
 
 ATTACHMENT_PREVIEW = "📎 Attachment"
 REMOVED_PREVIEW = "This message was removed"
+HIDDEN_PREVIEW = "A message from someone you blocked"
 
 
 @register.simple_tag
@@ -75,6 +76,9 @@ def message_preview(membership):
         return "No messages yet"
     if message.removed_at:
         return REMOVED_PREVIEW
+    if thread.is_group and getattr(membership, "last_hidden", False):
+        # From someone the viewer blocked: the group page leaves it out, so the row does too.
+        return HIDDEN_PREVIEW
     # An empty body was a message of files only.
     body = " ".join(message.body.split()) or ATTACHMENT_PREVIEW
     if message.is_system:

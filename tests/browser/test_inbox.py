@@ -6,6 +6,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from tests.conftest import PASSWORD
+# People here take messages from anyone, so conversations land in the inbox (test_requests.py covers requests).
+from tests.inbox.conftest import make_user  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
 

@@ -33,6 +33,37 @@ def fresh_channel_layer():
 
 
 @pytest.fixture
+def make_user(make_user):
+    """People in inbox tests take messages from anyone ("Everyone"), so the conversations the tests
+    build land in the inbox; test_social_rules.py and test_social_socket.py choose policies, follows
+    and blocks themselves (the site's default is "People I follow, and requests from others")."""
+    from accounts.models import Profile
+
+    def make(username, *, message_policy=Profile.MessagePolicy.EVERYONE, **fields):
+        user = make_user(username, **fields)
+        Profile.objects.filter(user=user).update(message_policy=message_policy)
+        return user
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def no_new_conversation_limit(settings):
+    """Tests start many conversations from one person; the hourly limit has tests of its own."""
+    settings.NEW_CONVERSATIONS_PER_HOUR = 0
+
+
+@pytest.fixture
+def pushes(monkeypatch):
+    """Every (group, frame) the services push, in order, instead of sending them on the channel layer."""
+    from inbox import events
+
+    sent = []
+    monkeypatch.setattr(events, "dispatch", lambda batch: sent.extend(batch))
+    return sent
+
+
+@pytest.fixture
 def make_thread(db):
     """make_thread(alice, bob) -> the 1:1; make_thread(alice, bob, carol, name="Trip") -> a group."""
     from inbox.services import start_thread

@@ -16,7 +16,7 @@ from media import services as media_services
 from media.models import Attachment
 from tests.media import samples
 
-from .test_services import SAVEPOINT, pushes  # noqa: F401  (pushes is a fixture)
+from .test_services import SAVEPOINT
 
 pytestmark = pytest.mark.django_db
 
@@ -147,9 +147,10 @@ def test_retrying_a_client_id_returns_the_original_message_with_its_files(direct
 def test_sending_files_costs_a_fixed_number_of_queries_and_text_costs_none_more(
     direct, alice, no_rate_limit, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    # savepoint; seq under the thread lock; read mark + unarchive; insert the message; move the
-    # thread's last message; release (unchanged by attachments: a message without files reads none)
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(4 + SAVEPOINT):
+    # savepoint; seq under the thread lock; the 1:1's route (inbox.social.check_direct_send); read
+    # mark + unarchive; insert the message; move the thread's last message; release (unchanged by
+    # attachments: a message without files reads none)
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(5 + SAVEPOINT):
         services.send_message(sender=alice, thread=direct, body="no files")
     # the push: the members with read marks, badge totals and profiles; the files are already in hand
     with django_assert_num_queries(1):
@@ -157,8 +158,8 @@ def test_sending_files_costs_a_fixed_number_of_queries_and_text_costs_none_more(
 
     for count in (1, 10):
         files = [upload(alice, f"{count}-{n}.txt", b"notes\n") for n in range(count)]
-        # the same four, plus attach_to_message: savepoint, claim the uploads (UPDATE), read them back, release
-        with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(6 + 2 * SAVEPOINT):
+        # the same five, plus attach_to_message: savepoint, claim the uploads (UPDATE), read them back, release
+        with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(7 + 2 * SAVEPOINT):
             services.send_message(sender=alice, thread=direct, body="files", attachment_ids=[f.pk for f in files])
         with django_assert_num_queries(1):
             callbacks[0]()

@@ -235,7 +235,7 @@ async def test_resending_a_client_id_answers_only_the_sending_socket(connect, al
     assert await count_messages(thread=pair) == 1
 
 
-async def test_a_send_frame_costs_five_queries_however_long_the_history(connect, alice, bob, pair, no_rate_limit):
+async def test_a_send_frame_costs_six_queries_however_long_the_history(connect, alice, bob, pair, no_rate_limit):
     alices = await connect(alice)
     for n in range(3):
         await send_text(alices, f"warm up {n}", pair)
@@ -243,9 +243,10 @@ async def test_a_send_frame_costs_five_queries_however_long_the_history(connect,
     async with queries_on_database_thread() as queries:
         await send_text(alices, "counted", pair, client_id="q-1")
         await receive_type(alices, "message.new")
-    # seq under the thread lock; read mark + unarchive; insert; thread's last message;
-    # then the push: members with read marks, badge totals and profiles
-    assert len(statements(queries)) == 5, statements(queries)
+    # seq under the thread lock; the 1:1's route (states, policy, follow, block); read mark +
+    # unarchive; insert; thread's last message; then the push: members with read marks, badge
+    # totals, who blocked or muted the sender, and profiles
+    assert len(statements(queries)) == 6, statements(queries)
 
 
 # --- sync -----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from media import services as media_services
 from media.models import Attachment
 from tests.media import samples
 
-from .test_services import pushes  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

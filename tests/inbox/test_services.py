@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 SAVEPOINT = 2
 
 
-@pytest.fixture
-def pushes(monkeypatch):
-    """Every (group, frame) the services push, in order, instead of sending them on the channel layer."""
-    sent = []
-    monkeypatch.setattr(events, "dispatch", lambda batch: sent.extend(batch))
-    return sent
-
-
 def refused(code):
     """pytest.raises for a Refused with this code."""
 
@@ -328,10 +320,11 @@ def test_sending_costs_the_same_queries_however_long_the_history(make_thread, al
         make_thread(alice, User.objects.create(username=f"friend{other}"))
     for n in range(30):
         send(alice if n % 2 else bob, thread, f"message {n}")
-    # savepoint; take seq under the thread lock (UPDATE ... RETURNING); read mark + unarchive;
-    # insert the message; move the thread's last message; release
+    # savepoint; take seq under the thread lock (UPDATE ... RETURNING); the 1:1's route (both
+    # members' states, the recipient's policy, follow and block: inbox.social.check_direct_send);
+    # read mark + unarchive; insert the message; move the thread's last message; release
     with django_capture_on_commit_callbacks() as callbacks:
-        with django_assert_num_queries(4 + SAVEPOINT):
+        with django_assert_num_queries(5 + SAVEPOINT):
             services.send_message(sender=alice, thread=thread, body="one more", client_id="q-1")
     # the push: the members with read marks, badge totals and profiles, in one statement
     with django_assert_num_queries(1):

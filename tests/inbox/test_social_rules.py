@@ -161,6 +161,24 @@ def test_a_group_member_blocked_later_can_still_be_written_to_by_the_group(make_
     assert message.seq == 2
 
 
+def test_a_message_of_files_only_cannot_slip_through_a_block_and_its_files_stay_unsent(
+    make_thread, alice, bob, pushes, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from media import services as media_services
+    from media.models import Attachment
+
+    thread = make_thread(alice, bob)
+    block(bob, alice)
+    photo = media_services.store_upload(owner=alice, uploaded_file=SimpleUploadedFile("notes.txt", b"just a file\n"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        refusal = refusal_of(services.send_message, sender=alice, thread=thread, body="", attachment_ids=[photo.pk])
+    assert (refusal.code, refusal.detail) == ("cannot_message", CANNOT)
+    assert not Message.objects.exists() and callbacks == [] and pushes == []
+    assert Attachment.objects.get(pk=photo.pk).message_id is None
+
+
 def test_the_route_is_checked_after_the_thread_lock_so_a_block_committed_just_before_it_counts(
     monkeypatch, make_thread, alice, bob
 ):

@@ -10,10 +10,20 @@ import re
 import pytest
 from asgiref.sync import sync_to_async
 
-from tests.browser.test_inbox import direct, expect, open_as  # noqa: F401  (direct and expect are fixtures)
+from tests.browser.test_inbox import expect, open_as  # noqa: F401  (expect is a fixture)
 from tests.media import samples
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio]
+
+
+@pytest.fixture
+def direct(live_site, alice, bob):
+    """alice and bob's 1:1; bob follows alice, so it sits in his inbox rather than among his requests."""
+    from accounts.services import follow
+    from inbox.services import start_thread
+
+    follow(follower=bob, followed=alice)
+    return start_thread(creator=alice, recipients=[bob])[0]
 
 SHOTS = os.path.join(os.environ.get("PARLEY_DATA_DIR", "/tmp"), "shots")
 

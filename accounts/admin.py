@@ -305,7 +305,12 @@ class ReportAdmin(ReadOnlyAdmin):
         return [ModerationActionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("reporter", "reported_user__profile", "resolved_by")
+        # The message row for its removal state only (never its body: the evidence comes from the snapshot).
+        return (
+            super().get_queryset(request)
+            .select_related("reporter", "reported_user__profile", "resolved_by", "message__removed_by")
+            .defer("message__body")
+        )
 
     # Read-only: only the moderation services change a report (the buttons below, moderate_view).
     def has_moderate_permission(self, request):
@@ -340,12 +345,20 @@ class ReportAdmin(ReadOnlyAdmin):
     @admin.display(description="Reported")
     def target(self, report):
         if report.kind == Report.Kind.MESSAGE:
-            if report.message_id is None:
+            if report.message is None:
                 return "A message that has since been deleted (the copy below is what was reported)"
+            removed = ""
+            if report.message.is_removed:
+                removed = format_html(
+                    " · removed for everyone on {} by {}",
+                    date_format(timezone.localtime(report.message.removed_at), "j M Y, H:i"),
+                    report.message.removed_by or "a former staff member",
+                )
             return format_html(
-                'Message {} in <a href="{}">conversation {}</a>', report.message_id,
-                reverse("admin:inbox_thread_change", args=[report.thread_id]), report.thread_id,
-            ) if report.thread_id else f"Message {report.message_id}"
+                'Message {} in <a href="{}">conversation {}</a>{}', report.message_id,
+                reverse("admin:inbox_thread_change", args=[report.message.thread_id]), report.message.thread_id,
+                removed,
+            )
         if report.thread_id is not None:
             return format_html(
                 '<a href="{}">Conversation {}</a>', reverse("admin:inbox_thread_change", args=[report.thread_id]),

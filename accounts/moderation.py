@@ -53,6 +53,8 @@ def message_record(message):
         "sender_name": sender.display_name if sender is not None else None,
         "body": message.body,
         "created": message.created.isoformat(),
+        # Removed by staff before this report: the body is already gone from the database too.
+        "removed": message.is_removed,
         "attachments": [
             {"name": attachment.original_name, "kind": attachment.kind,
              "content_type": attachment.content_type, "size": attachment.size}
@@ -132,7 +134,8 @@ def reportable_message(*, reporter, message_id):
     """The message reporter may report, with sender, profile and thread loaded (one query).
 
     Refused("not_found") unless reporter is a current participant of its thread, the same answer
-    as for a missing message (ids reveal nothing); system lines are not reportable either.
+    as for a missing message (ids reveal nothing); system lines and messages staff already removed
+    (nothing left to report) are not reportable either.
     Refused("not_allowed") for one's own message.
     """
     message_id = _id(message_id)
@@ -140,7 +143,7 @@ def reportable_message(*, reporter, message_id):
     if message_id is not None and reporter.is_authenticated:
         message = (
             Message.objects.select_related("sender__profile", "thread")
-            .filter(pk=message_id, kind=Message.Kind.TEXT, thread__participants__user=reporter)
+            .filter(pk=message_id, kind=Message.Kind.TEXT, removed_at__isnull=True, thread__participants__user=reporter)
             .first()
         )
     if message is None:
@@ -356,25 +359,52 @@ def dismiss_report(*, report, staff, note=""):
 
 
 def remove_reported_message(*, report, staff, note=""):
-    """Remove the reported message for everyone (inbox.services.remove_message blanks it and tells
-    every participant's open pages), resolve the report and record it, in one transaction.
+    """Remove the reported message for everyone (inbox.services.remove_message blanks it, deletes
+    its files and tells every participant's open pages), resolve the report and record it, in one
+    transaction. Other open reports of the same message are resolved with it, each with its own
+    recorded action.
 
     The report's snapshot keeps the words. Refused("not_allowed") for a report that is not about
-    a message; Refused("message_gone") when the message itself was deleted meanwhile.
+    a message; Refused("message_gone") when the message itself was deleted meanwhile;
+    Refused("already_removed") when it was removed already.
     """
     if report.kind != Report.Kind.MESSAGE:
         raise Refused("not_allowed", "Only a reported message can be removed.")
 
     def remove(locked):
-        message = Message.objects.select_related("thread").filter(pk=locked.message_id).first()
+        message = Message.objects.filter(pk=locked.message_id).first()
         if message is None:
             raise Refused("message_gone", "The message no longer exists. Dismiss the report instead.")
         try:
             inbox_services.remove_message(message=message, removed_by=staff)
         except inbox_services.Refused as refusal:
             raise Refused(refusal.code, refusal.detail) from None
+        _resolve_others_of_message(locked, staff)
 
     return _resolve(report=report, staff=staff, resolution=Report.Resolution.MESSAGE_REMOVED, note=note, act=remove)
+
+
+def _resolve_others_of_message(report, staff):
+    """Inside remove_reported_message's transaction: the other open reports of the same message are
+    resolved as removed too (locked first, so a moderator acting on one of them waits, then is told
+    it is resolved)."""
+    others = list(
+        Report.objects.select_for_update()
+        .filter(message_id=report.message_id, status=Report.Status.OPEN)
+        .exclude(pk=report.pk)
+        .values_list("pk", flat=True)
+    )
+    if not others:
+        return
+    now = timezone.now()
+    resolution = Report.Resolution.MESSAGE_REMOVED
+    Report.objects.filter(pk__in=others).update(
+        status=Report.Status.RESOLVED, resolution=resolution, resolved_by=staff, resolved_at=now
+    )
+    ModerationAction.objects.bulk_create(
+        ModerationAction(report_id=pk, staff=staff, action=resolution, created=now, note=f"Removed with report {report.pk}.")
+        for pk in others
+    )
 
 
 def suspend_reported_account(*, report, staff, note=""):
@@ -408,7 +438,7 @@ def available_actions(report):
     if not report.is_open:
         return []
     actions = [Report.Resolution.DISMISSED]
-    if report.kind == Report.Kind.MESSAGE and report.message_id is not None:
+    if report.kind == Report.Kind.MESSAGE and report.message is not None and not report.message.is_removed:
         actions.append(Report.Resolution.MESSAGE_REMOVED)
     if report.reported_user_id is not None:
         actions.append(Report.Resolution.ACCOUNT_SUSPENDED)

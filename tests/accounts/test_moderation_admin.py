@@ -23,8 +23,6 @@ from media import services as media_services
 from tests.inbox.conftest import ORIGIN, TIMEOUT, fresh_channel_layer, make_thread  # noqa: F401  (fixtures)
 from tests.media import samples
 
-from .test_login import listen_to_user_group, receive
-
 pytestmark = pytest.mark.django_db
 
 REPORTED_WORDS = "you will regret this"
@@ -237,30 +235,65 @@ def test_a_resolved_report_is_not_resolved_twice(moderator_client, reported):
 
 
 def test_suspending_deactivates_the_account_and_tells_its_sockets_to_close(
-    moderator_client, moderator, reported, bob, django_capture_on_commit_callbacks
+    moderator_client, moderator, reported, bob, django_capture_on_commit_callbacks, monkeypatch
 ):
-    layer, channel = listen_to_user_group(bob)
+    # A spy, so this works on every channel layer; the socket itself closing is the real-stack test below.
+    closed = []
+    monkeypatch.setattr("accounts.services.close_user_sockets", lambda user, session_key=None: closed.append(
+        (user.pk, session_key, User.objects.get(pk=user.pk).is_active)
+    ))
     with django_capture_on_commit_callbacks(execute=True):
         moderator_client.post(moderate_url(reported, "suspend"), {"moderation_note": "threats"})
     bob.refresh_from_db()
     assert not bob.is_active
-    assert receive(layer, channel) == {"type": "session.revoke", "session": None}
+    # All of bob's sockets (no session key), told only once the deactivation is committed.
+    assert closed == [(bob.pk, None, False)]
     reported.refresh_from_db()
     assert reported.resolution == "account_suspended"
     assert ModerationAction.objects.get().staff == moderator
 
 
 def test_removing_the_message_blanks_it_for_everyone_and_the_report_keeps_the_words(
-    moderator_client, moderator, reported, django_capture_on_commit_callbacks
+    moderator_client, moderator, reported, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from inbox import events
+
+    pushed = []
+    monkeypatch.setattr(events, "broadcast_message_removed", lambda message: pushed.append(message.pk))
     with django_capture_on_commit_callbacks(execute=True):
         moderator_client.post(moderate_url(reported, "remove-message"))
+    # Every participant's open pages hear of it on commit (inbox.events sends "message.removed").
+    assert pushed == [reported.message_id]
     message = Message.objects.get(pk=reported.message_id)
-    assert message.body == ""
+    assert message.body == "" and message.is_removed and message.removed_by == moderator
     reported.refresh_from_db()
     assert reported.resolution == "message_removed" and reported.snapshot[0]["body"] == REPORTED_WORDS
-    assert ModerationAction.objects.get().action == "message_removed"
-    assert REPORTED_WORDS in text(moderator_client.get(change_url(reported)))
+    action = ModerationAction.objects.get()
+    assert (action.action, action.staff, action.report) == ("message_removed", moderator, reported)
+    html = text(moderator_client.get(change_url(reported)))
+    assert REPORTED_WORDS in html and "removed for everyone on" in html and "by mod" in html
+
+
+def test_the_other_open_reports_of_a_removed_message_are_resolved_with_it(moderator_client, moderator, make_thread, alice, bob, carol):
+    group = make_thread(alice, bob, carol, name="Trip")
+    message, _ = inbox.send_message(sender=bob, thread=group, body=REPORTED_WORDS)
+    first, _ = moderation.report_message(reporter=alice, message_id=message.pk, reason="harassment")
+    second, _ = moderation.report_message(reporter=carol, message_id=message.pk, reason="spam")
+    moderator_client.post(moderate_url(first, "remove-message"))
+    second.refresh_from_db()
+    assert (second.status, second.resolution, second.resolved_by) == ("resolved", "message_removed", moderator)
+    assert ModerationAction.objects.get(report=second).note == f"Removed with report {first.pk}."
+    assert ModerationAction.objects.count() == 2
+
+
+def test_a_removed_message_cannot_be_removed_again(moderator_client, reported, make_thread, alice, bob):
+    inbox.remove_message(message=Message.objects.get(pk=reported.message_id), removed_by=User.objects.get(username="bob"))
+    html = text(moderator_client.get(change_url(reported)))
+    assert "Remove the message for everyone</button>" not in html and "Dismiss</button>" in html
+    response = moderator_client.post(moderate_url(reported, "remove-message"), follow=True)
+    assert "This message was already removed." in text(response)
+    reported.refresh_from_db()
+    assert reported.is_open and not ModerationAction.objects.exists()
 
 
 def test_a_message_deleted_meanwhile_cannot_be_removed_but_the_report_can_be_dismissed(moderator_client, reported):

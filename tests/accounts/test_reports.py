@@ -66,7 +66,7 @@ def test_a_participant_reports_a_message_and_the_report_keeps_it_with_ten_around
     assert (report.reporter, report.reported_user, report.message, report.thread) == (alice, bob, message, thread)
     assert report.snapshot == [{
         "id": message.pk, "seq": 11, "kind": "text", "sender": "bob", "sender_name": "Bob Okafor",
-        "body": "line 11 from bob", "created": message.created.isoformat(), "attachments": [],
+        "body": "line 11 from bob", "created": message.created.isoformat(), "removed": False, "attachments": [],
     }]
     # Five before, the reported one, four after, oldest first.
     assert seqs(report.context) == list(range(6, 16))
@@ -427,3 +427,19 @@ def test_details_of_a_thousand_characters_count_line_breaks_once(alice_client, t
     assert Report.objects.get().text == details.replace("\r\n", "\n")
     response = alice_client.post(f"/report/conversation/{message.thread_id}/", {"reason": "spam", "details": details + "z"})
     assert "Keep the details under 1,000 characters (now 1,001)." in text(response)
+
+
+def test_a_message_staff_already_removed_cannot_be_reported(talk, alice, make_user):
+    message = message_at(talk(3), 1)
+    inbox.remove_message(message=message, removed_by=make_user("mod", is_staff=True))
+    with pytest.raises(Refused) as refused:
+        moderation.report_message(reporter=alice, message_id=message.pk, reason="spam")
+    assert refused.value.code == "not_found"
+
+
+def test_the_context_marks_messages_removed_before_the_report(talk, alice, make_user):
+    thread = talk(6)
+    inbox.remove_message(message=message_at(thread, 3), removed_by=make_user("mod", is_staff=True))
+    report, _ = moderation.report_message(reporter=alice, message_id=message_at(thread, 5).pk, reason="spam")
+    removed = [record for record in report.context if record["removed"]]
+    assert [(record["seq"], record["body"]) for record in removed] == [(3, "")]

@@ -244,8 +244,10 @@ def thread(request, thread_id):
         writer = social.request_writer(thread=thread, others=others)
         if writer is not None:
             request_from = {"person": writer, "reason": connection_reason(viewer=request.user, other=writer)}
+    # A request's page keeps the Requests tab open beside it.
+    box = "requests" if membership.state == Participant.State.REQUEST else "all"
     context = {
-        **_list_context(request, current_thread_id=thread.pk),
+        **_list_context(request, box=box, current_thread_id=thread.pk),
         **head,
         "page_messages": page_messages,
         "viewing_older": before_seq is not None,

@@ -34,6 +34,9 @@
   let lastSyncAsked = null;
   let listRefresh = null;
   const pending = new Map(); // client_id -> {body, attachments (upload ids), li, failed}
+  // Seqs of this conversation the server keeps from me (a group member I blocked wrote them):
+  // they count as received, so they are no gap to sync again.
+  const hiddenSeqs = new Set();
   const typists = new Map(); // username -> {name, timer}
 
   // --- The socket ----------------------------------------------------------------------------------
@@ -121,6 +124,10 @@
   const HANDLERS = {
     "message.new": onMessageNew,
     "message.removed": onMessageRemoved,
+    "message.hidden": (frame) => {
+      if (frame.thread === threadId) hiddenSeqs.add(frame.seq);
+    },
+    "requests.update": onRequests,
     "sync.done": (frame) => {
       if (frame.thread === threadId && frame.more) askSync(highestSeq(), true);
     },
@@ -139,6 +146,11 @@
     if (author && author !== me) dropTypist(author);
     if (!author) refreshHeader(); // a system line: someone joined, left or renamed the group
     const stick = author === me || nearBottom();
+    if (author === me) {
+      // Replying to a message request accepts it: its banner goes.
+      const banner = pane.querySelector("[data-request-banner]");
+      if (banner) banner.remove();
+    }
     placeMessage(frame.html, frame.message);
     decorate();
     if (stick) scrollToBottom();
@@ -188,6 +200,16 @@
     }
   }
 
+  function onRequests(frame) {
+    const count = document.querySelector("[data-requests-count]");
+    if (count) {
+      count.hidden = !frame.count;
+      count.querySelector("[data-count]").textContent = String(frame.count);
+    }
+    const holder = threadList();
+    if (holder && holder.dataset.box === "requests") refreshThreadList();
+  }
+
   function onRemoved(frame) {
     const row = findRow(frame.thread);
     if (row) row.remove();
@@ -207,7 +229,7 @@
 
   function highestSeq() {
     const all = messages();
-    return all.length ? Number(all[all.length - 1].dataset.seq) : 0;
+    return Math.max(all.length ? Number(all[all.length - 1].dataset.seq) : 0, ...hiddenSeqs);
   }
 
   function placeMessage(html, message) {
@@ -228,7 +250,10 @@
     // Pending bubbles stay below every stored message.
     list.insertBefore(node, after || list.querySelector("li.is-pending, li.is-failed") || null);
     const previous = all.filter((li) => Number(li.dataset.seq) < message.seq).pop();
-    if (previous && message.seq > Number(previous.dataset.seq) + 1) askSync(Number(previous.dataset.seq));
+    if (!previous) return;
+    let known = Number(previous.dataset.seq);
+    while (hiddenSeqs.has(known + 1)) known += 1;
+    if (message.seq > known + 1) askSync(known);
   }
 
   function askSync(after, again = false) {
@@ -444,7 +469,8 @@
     const rows = holder.querySelector(".thread-rows");
     // Only the first page of the open list can simply move a row up; anything else reloads the list,
     // and so do system lines, which may change a group's name or members.
-    if (!row || !rows || !frame.message.sender || holder.dataset.page !== "1" || holder.dataset.box === "archived") {
+    if (!row || !rows || !frame.message.sender || holder.dataset.page !== "1"
+        || holder.dataset.box === "archived" || holder.dataset.box === "requests") {
       refreshThreadList();
       return;
     }

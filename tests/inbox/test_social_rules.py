@@ -327,6 +327,7 @@ def test_the_request_page_offers_accept_delete_and_block_and_says_why(client, re
     accounts_services.follow(follower=alice, followed=bob)
     html = text(login(client, bob).get(f"/inbox/{request_thread.pk}/"))
     assert "Follows you" in html
+    assert 'class="box-tab is-selected">Requests' in html  # the sidebar shows the requests beside it
     for button in ("Accept", "Delete", "Block"):
         assert re.search(rf'<button[^>]*name="{button.lower()}" value="{request_thread.pk}"[^>]*>{button}', html)
 

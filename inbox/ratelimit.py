@@ -32,6 +32,11 @@ def allow_send(user_id):
     return count <= limit
 
 
+def seconds_to_next_send_window():
+    """When allow_send counts afresh: the start of the next one-minute window (a form's Retry-After)."""
+    return 60 - int(time.time()) % 60
+
+
 def first_in(key, seconds):
     """True the first time key is seen within the given seconds (an atomic cache add)."""
     return cache.add(f"inbox:once:{key}", 1, timeout=seconds)

@@ -389,7 +389,10 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     body = "" if attachment_ids and isinstance(body, str) and not body.strip() else clean_body(body)
     client_id = clean_client_id(client_id)
     if not ratelimit.allow_send(sender.pk):
-        raise Refused("rate_limited", "You are sending messages too quickly. Wait a moment, then try again.")
+        raise Refused(
+            "rate_limited", "You are sending messages too quickly. Wait a moment, then try again.",
+            retry_after=ratelimit.seconds_to_next_send_window(),
+        )
     try:
         with transaction.atomic():
             seq, kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)

@@ -185,7 +185,7 @@ def _receipt(messages_shown, members, *, me, is_group):
 def thread(request, thread_id):
     thread = _thread_or_404(request.user, thread_id)
     form = MessageForm(request.POST or None, initial={"client_id": new_client_id()})
-    status = 200
+    status, refused = 200, None
     if request.method == "POST":
         form.is_valid()  # every field is optional: the service judges the body
         stored = []
@@ -207,6 +207,7 @@ def thread(request, thread_id):
             # Render the page again rather than redirect, so the text is still in the composer.
             messages.error(request, refusal.detail)
             status = getattr(refusal, "status", None) or refusal.http_status
+            refused = refusal
         else:
             if stored and not created:
                 # The same form posted twice: the first post's message already carries its files.
@@ -257,7 +258,7 @@ def thread(request, thread_id):
         "form": form,
         "request_from": request_from,
     }
-    return render(request, "inbox/thread.html", context, status=status)
+    return _with_retry_hint(render(request, "inbox/thread.html", context, status=status), refused)
 
 
 # --- Actions on a conversation (each a POST form on the conversation page) -------------------

@@ -434,6 +434,7 @@ def test_rate_limited_send_says_so_and_keeps_the_text(alice_client, direct, sett
     alice_client.post(f"/inbox/{direct.pk}/", {"body": "first"})
     response = alice_client.post(f"/inbox/{direct.pk}/", {"body": "second"})
     assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 60  # the next one-minute window
     assert "too quickly" in response.content.decode() and ">\nsecond</textarea>" in response.content.decode()
     assert Message.objects.count() == 1
 

@@ -123,3 +123,19 @@ def on_postgresql():
         if required("REQUIRE_SERVICES"):
             pytest.fail("REQUIRE_SERVICES=1 but the suite is not running on PostgreSQL (set DATABASE_URL)")
         pytest.skip("needs PostgreSQL: set DATABASE_URL (CI sets it)")
+
+
+@pytest.fixture
+def in_memory_channel_layer(settings):
+    """The in-memory channel layer, for sync tests that listen on a group themselves.
+
+    Each async_to_sync call in a sync test runs in an event loop of its own, and Redis pub/sub keeps
+    subscriptions per loop, so a listener made in one call hears nothing in the next. These tests check
+    which event Parley sends; how it crosses processes is the consumer and multiprocess tests' job.
+    """
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

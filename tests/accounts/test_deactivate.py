@@ -23,6 +23,7 @@ def test_wrong_password_keeps_the_account(alice_client, alice):
     assert alice.is_active
 
 
+@pytest.mark.usefixtures("in_memory_channel_layer")
 def test_deactivation_logs_out_everywhere_and_keeps_the_data(alice_client, alice, django_capture_on_commit_callbacks):
     other_device = Client()
     other_device.force_login(alice)

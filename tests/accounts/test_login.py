@@ -113,6 +113,7 @@ def test_logout_by_get_is_refused(alice_client):
     assert alice_client.get("/inbox/").status_code == 200
 
 
+@pytest.mark.usefixtures("in_memory_channel_layer")
 def test_logout_ends_the_session_and_closes_that_sessions_sockets(alice_client, alice):
     session_key = alice_client.session.session_key
     layer, channel = listen_to_user_group(alice)

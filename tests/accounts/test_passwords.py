@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 NEW_PASSWORD = "a-brand-new-passphrase"
 
 
+@pytest.mark.usefixtures("in_memory_channel_layer")
 def test_password_change_keeps_this_session_and_ends_the_others(alice_client, alice):
     other_device = Client()
     other_device.force_login(alice)

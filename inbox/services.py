@@ -403,6 +403,7 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
             )
     except Refused as refusal:
+        # A retry of a message stored before a block: its tab learns it was sent; nothing new happens.
         original = _original_of_retry(sender, client_id) if refusal.code == "cannot_message" else None
         if original is None or original.thread_id != thread_id:
             raise

@@ -137,11 +137,6 @@ def _direct_route_facts(*, sender_id, thread_id):
 # --- The Requests tab -------------------------------------------------------------------------
 
 
-def requests_count(user):
-    """How many message requests wait for the user (one query): conversations with something in them."""
-    return Participant.objects.filter(user=user).pending_requests().count()
-
-
 def request_writer(*, thread, others):
     """Who a request is from: the other person of a 1:1; whoever started a group (else its longest-standing member).
 
@@ -179,14 +174,15 @@ def accept_request(*, user, thread):
 
     thread_id = thread_id_of(thread)
     with transaction.atomic():
-        members = list(Participant.objects.filter(thread_id=thread_id).values_list("user_id", "state", "last_read_seq"))
+        members = list(
+            Participant.objects.filter(thread_id=thread_id).values_list("user_id", "state", "last_read_seq", "thread__last_seq")
+        )
         mine = next((member for member in members if member[0] == user.pk), None)
         if mine is None:
             raise Refused("not_found", NOT_FOUND)
-        _user_id, state, previous = mine
+        _user_id, state, previous, last_seq = mine
         if state == ACCEPTED:
             return False
-        last_seq = Thread.objects.filter(pk=thread_id).values_list("last_seq", flat=True).get()
         Participant.objects.filter(thread_id=thread_id, user=user).update(
             state=ACCEPTED, last_read_seq=Greatest(F("last_read_seq"), Value(last_seq)), marked_unread=False
         )

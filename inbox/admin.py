@@ -8,6 +8,8 @@ who talks, how much and when; conversations are only changed through inbox.servi
 from django.contrib import admin
 from django.db.models import Count, Prefetch
 
+from accounts.admin import ReadOnlyAdmin
+
 from .models import Participant, Thread
 
 
@@ -27,7 +29,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ReadOnlyAdmin):
     list_display = ("id", "title", "kind", "people", "member_count", "message_count", "created", "last_message_at")
     list_display_links = ("id", "title")
     list_filter = ("kind", "created", "last_message_at")
@@ -66,12 +68,3 @@ class ThreadAdmin(admin.ModelAdmin):
     @admin.display(description="Messages", ordering="last_seq")
     def message_count(self, thread):
         return thread.last_seq
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,13 +1,14 @@
 from django.contrib import admin
 
+from accounts.admin import ReadOnlyAdmin
 from media.images import describe_bytes
 from media.models import Attachment
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin):
     """Metadata only. DMs are private: no file contents, previews, links or even the sender's file name
-    (reports in a later issue will be the one way staff see reported content). Read-only: files come
+    (reports are the one way staff see reported content). Read-only: files come
     and go only through media.services, which keeps rows and stored files together."""
 
     list_display = ("id", "kind", "content_type", "size_column", "dimensions", "owner", "sent_column", "created")
@@ -20,15 +21,6 @@ class AttachmentAdmin(admin.ModelAdmin):
               "thread_column")
     readonly_fields = fields
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Size", ordering="size")
     def size_column(self, attachment):

@@ -1,7 +1,7 @@
 """Conversations in the admin: metadata only.
 
 Direct messages are private, so no message body appears anywhere here and Message has no admin
-of its own (reports, in a later issue, will be the one way staff see reported content). Staff see
+of its own (reports are the one way staff see reported content: accounts.admin). Staff see
 who talks, how much and when; conversations are only changed through inbox.services, never here.
 """
 

@@ -30,6 +30,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # The issue's targets on the 2-core reference machine.
 TARGET_THROUGHPUT_SHARE = 1 / 25
 TARGET_STEADY_P99_MS = 100
+# A steady-phase send this late means the client process itself did not get the CPU in time.
+CLIENT_LATENESS_WARNING_MS = 20
 
 
 def usernames(count):
@@ -245,6 +247,11 @@ def main(argv=None):
     print(table(report))
     if report.get("parley", {}).get("warning"):
         print(f"WARNING: {report['parley']['warning']}")
+    for name in ("raw", "parley"):
+        lateness = report.get(name, {}).get("steady", {}).get("client_max_lateness_ms") or 0
+        if lateness > CLIENT_LATENESS_WARNING_MS:
+            print(f"WARNING: during {name}'s steady phase the load generator itself ran up to {lateness:.0f} ms late "
+                  "(the machine was busy): its latency figures include that delay.")
     for problem in problems:
         print(f"PROBLEM: {problem}")
     if problems and report.get("parley", {}).get("server_log_tail"):

@@ -375,10 +375,7 @@ def remove_reported_message(*, report, staff, note=""):
         message = Message.objects.filter(pk=locked.message_id).first()
         if message is None:
             raise Refused("message_gone", "The message no longer exists. Dismiss the report instead.")
-        try:
-            inbox_services.remove_message(message=message, removed_by=staff)
-        except inbox_services.Refused as refusal:
-            raise Refused(refusal.code, refusal.detail) from None
+        inbox_services.remove_message(message=message, removed_by=staff)
         _resolve_others_of_message(locked, staff)
 
     return _resolve(report=report, staff=staff, resolution=Report.Resolution.MESSAGE_REMOVED, note=note, act=remove)

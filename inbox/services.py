@@ -21,6 +21,7 @@ from media import services as media_services
 from media.models import Attachment
 
 from accounts.models import Block
+from accounts import services as accounts_services
 from accounts.services import blocked_ids_subquery
 
 from . import events, ratelimit, social
@@ -39,21 +40,9 @@ MAX_ID = 2**63 - 1
 NOT_FOUND = "This conversation does not exist, or you are not in it."
 
 
-class Refused(Exception):
-    """A request the rules turn down. code is a stable snake_case word; detail is for people."""
-
-    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "cannot_message": 403, "rate_limited": 429}
-
-    def __init__(self, code, detail, *, retry_after=None):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-        # Seconds until trying again makes sense, when a rate limit knows it (a form's Retry-After).
-        self.retry_after = retry_after
-
-    @property
-    def http_status(self):
-        return self.HTTP_STATUS.get(self.code, 400)
+# One refusal class for accounts and the inbox, so views and the consumer catch one kind whichever
+# app's rule said no (a block, a rate limit, a missing thread).
+Refused = accounts_services.Refused
 
 
 # --- Reading --------------------------------------------------------------------------------

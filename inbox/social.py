@@ -25,6 +25,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
 from accounts import services as accounts_services
+from accounts.services import Refused
 from accounts.models import Block, Follow, Profile
 
 from . import events
@@ -33,13 +34,6 @@ from .models import Participant, Thread
 ACCEPTED = Participant.State.ACCEPTED
 REQUEST = Participant.State.REQUEST
 DELETED = Participant.State.DELETED
-
-
-def _refused(refusal):
-    """accounts' refusal as the inbox's own (views and the consumer only know inbox.services.Refused)."""
-    from .services import Refused
-
-    return Refused(refusal.code, refusal.detail, retry_after=refusal.retry_after)
 
 
 def _state_for(route):
@@ -53,10 +47,7 @@ def joining_states(*, sender, recipients):
     either way, or "Only people I follow"); for several people the words name the first one.
     One query for any number of people.
     """
-    try:
-        routes = accounts_services.message_routes(sender=sender, recipients=recipients)
-    except accounts_services.Refused as refusal:
-        raise _refused(refusal) from None
+    routes = accounts_services.message_routes(sender=sender, recipients=recipients)
     return {user_id: _state_for(route) for user_id, route in routes.items()}
 
 
@@ -66,10 +57,7 @@ def count_new_conversation(*, creator, others):
     Refused("rate_limited") with retry_after in seconds past the limit. Call it once the
     conversation is certain to be created.
     """
-    try:
-        accounts_services.check_new_conversation_rate(creator, recipients=others)
-    except accounts_services.Refused as refusal:
-        raise _refused(refusal) from None
+    accounts_services.check_new_conversation_rate(creator, recipients=others)
 
 
 def check_direct_send(*, sender, thread_id):
@@ -88,8 +76,6 @@ def check_direct_send(*, sender, thread_id):
     writing accepts it (inbox.services._mark_read_on_write); their other tabs get their new
     requests count after commit. One query, two when the other person's state moves.
     """
-    from .services import Refused
-
     members = _direct_route_facts(sender_id=sender.pk, thread_id=thread_id)
     mine = next((row for row in members if row[0] == sender.pk), None)
     peer = next((row for row in members if row[0] != sender.pk), None)
@@ -170,7 +156,7 @@ def accept_request(*, user, thread):
     and, after commit, every member gets "read" ("Seen"), and the user's own sockets their new
     badge and requests counts. Accepting an accepted conversation changes nothing.
     """
-    from .services import NOT_FOUND, Refused, thread_id_of
+    from .services import NOT_FOUND, thread_id_of
 
     thread_id = thread_id_of(thread)
     with transaction.atomic():
@@ -197,7 +183,7 @@ def accept_request(*, user, thread):
 
 
 def _request_ids(threads):
-    from .services import Refused, thread_id_of
+    from .services import thread_id_of
 
     ids = set()
     for thread in threads:

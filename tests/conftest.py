@@ -135,7 +135,7 @@ def in_memory_channel_layer(settings):
     """
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "inbox.layers.InMemoryChannelLayer"}}
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

@@ -58,7 +58,7 @@ def message_record(message):
         "attachments": [
             {"name": attachment.original_name, "kind": attachment.kind,
              "content_type": attachment.content_type, "size": attachment.size}
-            for attachment in message.attachments.all()
+            for attachment in message.files
         ],
     }
 

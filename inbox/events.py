@@ -38,7 +38,7 @@ def message_payload(message):
     """The contract's "message" object: JSON types only. sender is null for system lines.
 
     "attachments" is always there ([] without files); load them with the message
-    (media.services.attachments_prefetch(), as inbox.services does), or this costs a query.
+    (media.services.attachments_prefetch(), as inbox.services does), or message.files costs a query.
     """
     return {
         "id": message.pk,
@@ -47,7 +47,7 @@ def message_payload(message):
         "body": message.body,
         "created": message.created.isoformat(),
         "client_id": message.client_id,
-        "attachments": [attachment_payload(attachment) for attachment in message.attachments.all()],
+        "attachments": [attachment_payload(attachment) for attachment in message.files],
     }
 
 

@@ -5,7 +5,10 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+
+from media.models import PREFETCHED_FILES
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -287,4 +290,21 @@ class Message(models.Model):
     @property
     def is_removed(self):
         return self.removed_at is not None
+
+    @property
+    def report_url(self):
+        # What {% url %} in the message partial would give, at a third of its cost on the push's hot path.
+        return reverse("accounts:report_message", args=[self.pk])
+
+    @property
+    def files(self):
+        """The message's attachments in upload order, as a list.
+
+        Loaded with the message by media.services.attachments_prefetch() (or left by the send path,
+        which has them in hand), they cost nothing here; otherwise this is one query.
+        """
+        files = self.__dict__.get(PREFETCHED_FILES)
+        if files is None:
+            files = list(self.attachments.order_by("pk"))
+        return files
 

@@ -3,6 +3,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# The attribute where media.services.attachments_prefetch() leaves a message's attachments, in upload
+# order (inbox.models.Message.files reads it).
+PREFETCHED_FILES = "prefetched_files"
+
 
 class Attachment(models.Model):
     """One uploaded file: a photo, video, voice note or document.

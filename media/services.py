@@ -24,7 +24,7 @@ from django.utils import timezone
 from media import kinds
 from media.attachment_images import reencode_attachment_image
 from media.images import ImageRefused, describe_bytes
-from media.models import Attachment
+from media.models import PREFETCHED_FILES, Attachment
 
 logger = logging.getLogger(__name__)
 
@@ -320,8 +320,9 @@ def attach_to_message(*, owner, attachment_ids, message):
 
 def attachments_prefetch():
     """For message querysets: .prefetch_related(attachments_prefetch()) loads every message's
-    attachments in one query, in upload order, for message_payload and the message partial."""
-    return Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+    attachments in one query, in upload order, into message.files (inbox.models.Message.files),
+    which message_payload and the message partial read."""
+    return Prefetch("attachments", queryset=Attachment.objects.order_by("pk"), to_attr=PREFETCHED_FILES)
 
 
 def attachment_payload(attachment):

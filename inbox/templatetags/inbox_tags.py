@@ -4,11 +4,16 @@ They only read what the views preloaded (memberships with their thread's partici
 profiles), so they never start a query. inbox.js reformats the dates in the browser's time zone.
 """
 
+import functools
 from datetime import timedelta
+from typing import NamedTuple
 
 from django import template
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -39,6 +44,63 @@ def day_label(moment):
     if moment.date() == today - timedelta(days=1):
         return "Yesterday"
     return format_date(moment, "l j F Y")
+
+
+class MessageTimes(NamedTuple):
+    iso: str  # for datetime attributes and inbox.js: "2026-11-24T11:14:03.653386+00:00"
+    title: str  # the full date on hover: "24 November 2026, 11:14"
+    clock: str  # what the bubble shows: "11:14"
+
+
+# The message partial (inbox/_message.html) is rendered once for every message sent, on the push's
+# hot path, where Django's template tags are most of its cost: these two filters do the work of
+# several tags each, and reuse what repeats from one message to the next.
+
+
+@register.filter
+def message_times(moment):
+    """The three ways the message partial shows its time, from one conversion to the local time zone."""
+    moment = _local(moment)
+    title, clock = _minute_labels(moment.replace(second=0, microsecond=0, tzinfo=None), get_language())
+    return MessageTimes(moment.isoformat(), title, clock)
+
+
+@functools.lru_cache(maxsize=1024)
+def _minute_labels(minute, language):
+    # language is only part of the key: format_date names the month in the active language.
+    return format_date(minute, "j F Y, H:i"), format_date(minute, "H:i")
+
+
+class MessageAuthor(NamedTuple):
+    profile_url: str
+    avatar: str  # accounts/_avatar.html, small
+    name: str
+
+
+_authors = {}
+_AUTHORS_KEPT = 4096
+
+
+@register.filter
+def message_author(person):
+    """The sender as the message partial shows them: profile URL, small avatar, display name.
+
+    Rendered once per look of the person: the key holds everything accounts/_avatar.html and the
+    URL depend on, so a new name or picture makes a new entry, never a stale one.
+    """
+    profile = getattr(person, "profile", None)
+    avatar_name = profile.avatar.name if profile is not None and profile.avatar else ""
+    key = (person.username, person.display_name, avatar_name, get_script_prefix())
+    author = _authors.get(key)
+    if author is None:
+        if len(_authors) >= _AUTHORS_KEPT:
+            _authors.clear()
+        author = _authors[key] = MessageAuthor(
+            reverse("accounts:profile", args=[person.username]),
+            render_to_string("accounts/_avatar.html", {"person": person, "size": "small"}),
+            person.display_name,
+        )
+    return author
 
 
 def join_names(names, *, limit=3):

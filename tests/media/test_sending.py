@@ -205,6 +205,6 @@ def test_the_prefetch_loads_every_messages_attachments_in_one_query(
     with django_assert_num_queries(2):
         messages = list(Message.objects.filter(thread=conversation).prefetch_related(services.attachments_prefetch())
                         .order_by("seq"))
-        payloads = [[services.attachment_payload(a)["name"] for a in m.attachments.all()] for m in messages]
+        payloads = [[services.attachment_payload(a)["name"] for a in m.files] for m in messages]
 
     assert payloads == [["0-0.txt", "0-1.txt"], ["1-0.txt", "1-1.txt"], ["2-0.txt", "2-1.txt"]]

@@ -26,7 +26,7 @@ from accounts import services as accounts_services
 from accounts.services import blocked_ids_subquery
 
 from . import events, ratelimit, social
-from .models import Message, Participant, Thread
+from .models import Message, Participant, Thread, hand_written_sql
 
 MAX_BODY_LENGTH = 5000
 MAX_CLIENT_ID_LENGTH = 64
@@ -430,15 +430,13 @@ def _lock_thread(thread_id, member_id):
     a read-back query on the hottest path. The EXISTS keeps outsiders from queueing on the lock at
     all; _mark_read_on_write checks membership again once the lock is held.
     """
-    quote = connection.ops.quote_name
-    thread_table, member_table = quote(Thread._meta.db_table), quote(Participant._meta.db_table)
-    sql = (
-        f"UPDATE {thread_table} SET last_seq = last_seq + 1 WHERE id = %s AND EXISTS "
-        f"(SELECT 1 FROM {member_table} m WHERE m.thread_id = {thread_table}.id AND m.user_id = %s) "
+    sql = hand_written_sql(
+        "UPDATE {thread} SET last_seq = last_seq + 1 WHERE id = %(thread)s AND EXISTS "
+        "(SELECT 1 FROM {member} m WHERE m.thread_id = {thread}.id AND m.user_id = %(member)s) "
         "RETURNING last_seq, kind, creator_id, name"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [thread_id, member_id])
+        cursor.execute(sql, {"thread": thread_id, "member": member_id})
         row = cursor.fetchone()
     if row is None:
         raise Refused("not_found", NOT_FOUND)
@@ -452,23 +450,22 @@ def _mark_read_on_write(thread_id, reader_id, seq):
     have judged a snapshot from before a concurrent removal committed; this one sees the removal, so
     a member removed a moment ago cannot slip a message in. One UPDATE ... RETURNING does both jobs.
     """
-    quote = connection.ops.quote_name
-    member_table = quote(Participant._meta.db_table)
     # Writing in a conversation also accepts it for the writer, if it was a message request.
-    sql = (
-        f"UPDATE {member_table} SET "
-        "last_read_seq = CASE WHEN user_id = %s THEN %s ELSE last_read_seq END, "
-        "marked_unread = CASE WHEN user_id = %s THEN %s ELSE marked_unread END, "
-        "state = CASE WHEN user_id = %s THEN %s ELSE state END, "
-        "archived = %s "
-        "WHERE thread_id = %s AND (user_id = %s OR (archived = %s AND muted = %s)) "
+    sql = hand_written_sql(
+        "UPDATE {member} SET "
+        "last_read_seq = CASE WHEN user_id = %(reader)s THEN %(seq)s ELSE last_read_seq END, "
+        "marked_unread = CASE WHEN user_id = %(reader)s THEN %(no)s ELSE marked_unread END, "
+        "state = CASE WHEN user_id = %(reader)s THEN %(accepted)s ELSE state END, "
+        "archived = %(no)s "
+        "WHERE thread_id = %(thread)s AND (user_id = %(reader)s OR (archived = %(yes)s AND muted = %(no)s)) "
         "RETURNING user_id"
     )
-    accepted = Participant.State.ACCEPTED.value
+    params = {
+        "reader": reader_id, "seq": seq, "thread": thread_id, "accepted": Participant.State.ACCEPTED.value,
+        "yes": True, "no": False,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [reader_id, seq, reader_id, False, reader_id, accepted, False, thread_id, reader_id, True, False]
-        )
+        cursor.execute(sql, params)
         touched = {row[0] for row in cursor.fetchall()}
     if reader_id not in touched:
         raise Refused("not_found", NOT_FOUND)
@@ -487,11 +484,10 @@ def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id
     )
     attached = media_services.attach_to_message(owner=sender, attachment_ids=attachment_ids, message=message)
     _remember_attachments(message, attached)
+    sql = hand_written_sql("UPDATE {thread} SET last_message_id = %(message)s, last_message_at = %(now)s WHERE id = %(thread)s")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {connection.ops.quote_name(Thread._meta.db_table)} SET last_message_id = %s, last_message_at = %s "
-            "WHERE id = %s",
-            [message.pk, connection.ops.adapt_datetimefield_value(now), thread_id],
+            sql, {"message": message.pk, "now": connection.ops.adapt_datetimefield_value(now), "thread": thread_id}
         )
     transaction.on_commit(lambda: events.broadcast_new_message(message, author_id=reader_id))
     return message
@@ -506,8 +502,9 @@ def _insert_message(**values):
     """
     message = Message(**values)
     fields, sql = _message_insert_sql(connection.vendor)
+    params = {field.attname: field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields])
+        cursor.execute(sql, params)
         message.pk = cursor.fetchone()[0]
     message._state.adding, message._state.db = False, connection.alias
     return message
@@ -515,11 +512,12 @@ def _insert_message(**values):
 
 @functools.cache
 def _message_insert_sql(vendor):
+    # vendor is only part of the key: quote_name differs between databases.
     fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(Message._meta.pk.column)}"
+        f"VALUES ({', '.join(f'%({field.attname})s' for field in fields)}) RETURNING {quote(Message._meta.pk.column)}"
     )
     return fields, sql
 

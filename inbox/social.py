@@ -26,10 +26,10 @@ from django.db.models.functions import Greatest
 
 from accounts import services as accounts_services
 from accounts.services import Refused
-from accounts.models import Block, Follow, Profile
+from accounts.models import Block, Profile
 
 from . import events
-from .models import Participant, Thread
+from .models import Participant, Thread, hand_written_sql
 
 ACCEPTED = Participant.State.ACCEPTED
 REQUEST = Participant.State.REQUEST
@@ -104,19 +104,15 @@ def _direct_route_facts(*, sender_id, thread_id):
     One hand-written statement: it runs on every 1:1 send, where building the ORM's version of it
     would cost more than running it. The facts are the ones accounts.services.message_routes reads.
     """
-    quote = connection.ops.quote_name
-    member, profile, follow, block = (
-        quote(model._meta.db_table) for model in (Participant, Profile, Follow, Block)
-    )
-    sql = (
-        f"SELECT p.user_id, p.state, pr.message_policy, "
-        f"EXISTS (SELECT 1 FROM {follow} f WHERE f.follower_id = p.user_id AND f.followed_id = %s), "
-        f"EXISTS (SELECT 1 FROM {block} b WHERE (b.blocker_id = p.user_id AND b.blocked_id = %s) "
-        f"OR (b.blocker_id = %s AND b.blocked_id = p.user_id)) "
-        f"FROM {member} p LEFT JOIN {profile} pr ON pr.user_id = p.user_id WHERE p.thread_id = %s"
+    sql = hand_written_sql(
+        "SELECT p.user_id, p.state, pr.message_policy, "
+        "EXISTS (SELECT 1 FROM {follow} f WHERE f.follower_id = p.user_id AND f.followed_id = %(sender)s), "
+        "EXISTS (SELECT 1 FROM {block} b WHERE (b.blocker_id = p.user_id AND b.blocked_id = %(sender)s) "
+        "OR (b.blocker_id = %(sender)s AND b.blocked_id = p.user_id)) "
+        "FROM {member} p LEFT JOIN {profile} pr ON pr.user_id = p.user_id WHERE p.thread_id = %(thread)s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [sender_id, sender_id, sender_id, thread_id])
+        cursor.execute(sql, {"sender": sender_id, "thread": thread_id})
         return cursor.fetchall()
 
 

@@ -2,12 +2,13 @@
 
     python -m benchmarks.delivery [--users 50] [--messages 200] [--window 10] [--rate 100] [--duration 10]
                                   [--tabs 1]
-                                  [--layer memory|redis] [--skip-raw | --skip-parley] [--json PATH]
+                                  [--layer memory|redis] [--skip-raw | --skip-parley] [--json PATH] [--no-pin]
 
 N users in N/2 1:1 conversations each open a socket. Phase "saturation": every user sends M messages as
 fast as the server takes them (at most --window unanswered each). Phase "steady": --rate messages a second
 in total for --duration seconds. Every message must reach every socket of both participants exactly once
-(matched by client_id). The report goes to stdout and, as JSON, to benchmarks/results/. The exit status is
+(matched by client_id). Each server runs on one CPU of its own and the client on the others, unless --no-pin
+or the machine cannot. The report goes to stdout and, as JSON, to benchmarks/results/. The exit status is
 1 when a message was lost, duplicated, refused or malformed, 2 when it could not run at all.
 docs/performance.md explains the figures.
 """
@@ -44,14 +45,14 @@ def pairs(names):
 
 def measure_raw(names, args, workdir):
     threads = pairs(names)
-    with parley_instance.raw_server(threads, workdir) as server:
+    with parley_instance.raw_server(threads, workdir, cpu=args.server_cpu) as server:
         target = load.Target("raw", threads, lambda username: f"{server['url']}/ws/?user={username}",
                              server_pid=server["pid"])
         return asyncio.run(phases(target, args))
 
 
 def measure_parley(names, args, workdir):
-    with parley_instance.parley(names, layer=args.layer, workdir=workdir) as instance:
+    with parley_instance.parley(names, layer=args.layer, workdir=workdir, cpu=args.server_cpu) as instance:
         cookie, sessions = instance["cookie_name"], instance["sessions"]
         target = load.Target(
             "parley",
@@ -156,6 +157,9 @@ def table(report):
                 value = value.get(part)
             cells.append(f"{value if value is not None else '-':>14}")
         lines.append(f"{label:32}" + "".join(cells))
+    config = report["config"]
+    lines.append(f"servers pinned to CPU {config['server_cpu']}, load generator to CPU(s) {config['client_cpus']}"
+                 if config.get("server_cpu") is not None else "not pinned: the OS placed servers and load generator")
     if "ratio_raw_to_parley" in report:
         lines.append(f"raw/Parley throughput ratio: {report['ratio_raw_to_parley']} (target: at most 25)")
     if "cpu_ratio_parley_to_raw" in report:
@@ -193,6 +197,9 @@ def parse_args(argv):
     parser.add_argument("--settle-timeout", type=float, default=30.0,
                         help="seconds to wait for missing deliveries before counting them lost (default 30)")
     parser.add_argument("--json", type=Path, help="where to write the JSON report (default benchmarks/results/)")
+    parser.add_argument("--no-pin", dest="pin", action="store_false",
+                        help="let the OS place the servers' and the client's threads (default: each server on one CPU "
+                             "of its own, the client on the others, where the OS allows it)")
     args = parser.parse_args(argv)
     if args.users < 2 or args.users % 2:
         parser.error("--users must be an even number, at least 2 (they talk in pairs)")
@@ -211,6 +218,9 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    args.server_cpu, client_cpus = parley_instance.cpu_plan(args.pin)
+    if client_cpus:
+        os.sched_setaffinity(0, client_cpus)
     names = usernames(args.users)
     report = {
         "benchmark": "delivery",
@@ -221,6 +231,7 @@ def main(argv=None):
         "config": {"users": args.users, "conversations": args.users // 2, "tabs_per_user": args.tabs,
                    "messages_per_user": args.messages, "window": args.window, "rate": args.rate,
                    "duration": args.duration, "layer": args.layer,
+                   "server_cpu": args.server_cpu, "client_cpus": client_cpus,
                    "database": "postgresql" if os.environ.get("DATABASE_URL") else "sqlite"},
     }
     try:

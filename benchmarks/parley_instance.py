@@ -48,13 +48,39 @@ def tail(path, lines=30):
         return "(no log)"
 
 
+def cpu_plan(pin):
+    """Which CPU the server under test runs on, and which the load generator gets: (server CPU, client CPUs).
+
+    (None, None) when pin is off or the machine cannot pin (not Linux, or a single CPU allowed). The
+    server gets the last CPU allowed to this process and the client all the others, so the two never
+    compete for a core and the server's threads never migrate (see docs/performance.md, "Pinning").
+    """
+    if not pin or not hasattr(os, "sched_getaffinity"):
+        return None, None
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None, None
+    return allowed[-1], allowed[:-1]
+
+
+def pin_process(pid, cpu):
+    """Pin every thread a process has now to one CPU (threads it starts later inherit it), like taskset -a -p."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), {cpu})
+
+
 @contextlib.contextmanager
-def server_process(command, env, log_path, port):
-    """Start a server, wait until it listens, and always stop it (SIGTERM, then SIGKILL) on the way out."""
+def server_process(command, env, log_path, port, cpu=None):
+    """Start a server (on one CPU when cpu is set), wait until it listens, and always stop it (SIGTERM, then SIGKILL)."""
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
+        if cpu is not None:
+            pin_process(process.pid, cpu)  # before it starts any thread of its own ...
         wait_for_port(port, process, log_path)
+        if cpu is not None:
+            pin_process(process.pid, cpu)  # ... and again, in case one started first
         yield process
     finally:
         if process.poll() is None:
@@ -67,13 +93,13 @@ def server_process(command, env, log_path, port):
 
 
 @contextlib.contextmanager
-def raw_server(threads, workdir):
+def raw_server(threads, workdir, cpu=None):
     """The raw fan-out server as its own process, so it has a core to itself like daphne does."""
     members_path = Path(workdir) / "members.json"
     members_path.write_text(json.dumps(threads))
     port = free_port()
     command = [sys.executable, "-m", "benchmarks.raw_server", "--port", str(port), "--members", str(members_path)]
-    with server_process(command, dict(os.environ), Path(workdir) / "raw-server.log", port) as process:
+    with server_process(command, dict(os.environ), Path(workdir) / "raw-server.log", port, cpu) as process:
         yield {"url": f"ws://{LOOPBACK}:{port}", "pid": process.pid}
 
 
@@ -124,7 +150,7 @@ def delete_redis_keys(redis_url, prefix):
 
 
 @contextlib.contextmanager
-def parley(usernames, *, layer, workdir):
+def parley(usernames, *, layer, workdir, cpu=None):
     """Set up and serve a throwaway Parley; yields the socket URL, cookies, conversations and settings used."""
     redis_url = os.environ.get("REDIS_URL")
     database_url = os.environ.get("DATABASE_URL")
@@ -167,7 +193,7 @@ def parley(usernames, *, layer, workdir):
         daphne = str(Path(sys.executable).with_name("daphne"))
         command = [daphne, "-b", LOOPBACK, "-p", str(port), "--access-log", str(data_dir / "access.log"),
                    "config.asgi:application"]
-        with server_process(command, env, data_dir / "daphne.log", port) as process:
+        with server_process(command, env, data_dir / "daphne.log", port, cpu) as process:
             instance = {
                 "url": f"ws://{LOOPBACK}:{port}/ws/",
                 "origin": f"http://{LOOPBACK}:{port}",

@@ -4,13 +4,17 @@ Nothing here is timed; speeds belong to `python -m benchmarks.delivery` and docs
 """
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from websockets.asyncio.server import broadcast, serve
 
-from benchmarks import load, raw_server
+from benchmarks import load, parley_instance, raw_server
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = {1: ["ann", "ben"], 2: ["cat", "dan"]}
@@ -131,3 +135,32 @@ def test_the_benchmark_runs_end_to_end_against_parley_and_the_raw_server(tmp_pat
         "zero_lost_or_duplicated", "steady_p99_under_100_ms", "throughput_at_least_1/25_of_raw"
     }
     assert "raw/Parley throughput ratio" in finished.stdout
+    assert report["config"]["server_cpu"] == parley_instance.cpu_plan(True)[0]
+
+
+def test_the_cpu_plan_gives_the_server_a_cpu_of_its_own():
+    assert parley_instance.cpu_plan(False) == (None, None)
+    server_cpu, client_cpus = parley_instance.cpu_plan(True)
+    if not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2:
+        assert (server_cpu, client_cpus) == (None, None)
+        return
+    allowed = sorted(os.sched_getaffinity(0))
+    assert server_cpu == allowed[-1] and client_cpus == allowed[:-1]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only")
+def test_pinning_moves_every_thread_of_a_running_process():
+    code = "import threading, time; [threading.Thread(target=time.sleep, args=(30,), daemon=True).start() for _ in range(3)]; time.sleep(30)"
+    process = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        cpu = min(os.sched_getaffinity(0))
+        deadline = time.monotonic() + 10
+        while len(list(Path(f"/proc/{process.pid}/task").iterdir())) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        parley_instance.pin_process(process.pid, cpu)
+        tasks = [int(task.name) for task in Path(f"/proc/{process.pid}/task").iterdir()]
+        assert len(tasks) == 4
+        assert all(os.sched_getaffinity(task) == {cpu} for task in tasks)
+    finally:
+        process.kill()
+        process.wait()

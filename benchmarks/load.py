@@ -6,6 +6,7 @@ should hear it: each must see its client_id exactly once, with a well-formed `me
 """
 
 import asyncio
+import contextlib
 import gc
 import json
 import math
@@ -305,9 +306,10 @@ class LoadRun:
             pass
         await asyncio.sleep(0.3)
 
-    async def saturate(self, *, messages_per_user, window):
+    async def saturate(self, *, messages_per_user, window, round_number=1):
         """Every user sends as fast as the server takes it, with at most `window` unanswered messages each."""
         phase = self.ledger.start_phase()
+        phase_name = f"sat{round_number}"  # client ids stay unique from round to round
 
         stalled = []
 
@@ -322,7 +324,7 @@ class LoadRun:
                     stalled.append(username)
                 if stalled:
                     return
-                await self._send(username, number, threads[number % len(threads)], "sat", slots.release)
+                await self._send(username, number, threads[number % len(threads)], phase_name, slots.release)
 
         cpu_before = process_cpu_seconds(self.target.server_pid)
         start = time.perf_counter()
@@ -375,17 +377,43 @@ class LoadRun:
         }
 
 
-async def measure(target, *, messages_per_user, window, rate, duration, tabs_per_user=1, settle_timeout=30.0):
-    """Both phases against one target on one set of sockets; returns the report dict."""
+async def measure(targets, *, rounds, messages_per_user, window, rate, duration, tabs_per_user=1, settle_timeout=30.0):
+    """Saturation rounds taking turns between the targets, then each one's steady phase: {name: report}.
+
+    Every target keeps one set of sockets for the whole run. Round after round, each target is saturated
+    in turn, so a stretch of bad luck on a shared machine (another program taking the CPU) lands on one
+    round of one target instead of on all of its figures.
+    """
     # The ledger grows by a few objects per delivery, and the cyclic collector's passes over it slowed the
     # client enough to under-measure the raw server (by a third here). The run is bounded, so memory is too.
     gc.collect()
     gc.disable()
     try:
-        async with LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=settle_timeout) as run:
-            saturation = await run.saturate(messages_per_user=messages_per_user, window=window)
-            steady = await run.steady(rate=rate, duration=duration)
-            return {"target": target.name, "sockets": len(run.tabs), "saturation": saturation,
-                    "steady": steady, "checks": run.checks()}
+        async with contextlib.AsyncExitStack() as stack:
+            runs = [
+                await stack.enter_async_context(LoadRun(target, tabs_per_user=tabs_per_user, settle_timeout=settle_timeout))
+                for target in targets
+            ]
+            rounds_of = {run.target.name: [] for run in runs}
+            for round_number in range(1, rounds + 1):
+                for run in runs:
+                    rounds_of[run.target.name].append(
+                        await run.saturate(messages_per_user=messages_per_user, window=window, round_number=round_number)
+                    )
+            reports = {}
+            for run in runs:
+                steady = await run.steady(rate=rate, duration=duration)
+                reports[run.target.name] = {
+                    "target": run.target.name, "sockets": len(run.tabs),
+                    "saturation": median_round(rounds_of[run.target.name]),
+                    "saturation_rounds": rounds_of[run.target.name], "steady": steady, "checks": run.checks(),
+                }
+            return reports
     finally:
         gc.enable()
+
+
+def median_round(rounds):
+    """The round with the median throughput (the lower middle one for an even count): a real round, all its figures."""
+    ordered = sorted(rounds, key=lambda result: result["messages_per_s"] or 0)
+    return ordered[(len(ordered) - 1) // 2]

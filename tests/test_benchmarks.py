@@ -69,6 +69,24 @@ async def test_every_message_reaches_every_socket_of_both_participants_exactly_o
     assert checks["seq_gaps"] == checks["seq_repeated"] == 0
 
 
+async def test_saturation_rounds_on_one_set_of_sockets_count_each_round_apart():
+    async with serve(raw_server.FanoutServer(THREADS).handle, "127.0.0.1", 0, compression=None) as listener:
+        port = listener.sockets[0].getsockname()[1]
+        target = load.Target("raw", THREADS, lambda username: f"ws://127.0.0.1:{port}/ws/?user={username}")
+        async with load.LoadRun(target, settle_timeout=0.5) as run:
+            rounds = [await run.saturate(messages_per_user=3, window=2, round_number=n) for n in (1, 2)]
+            checks = run.checks()
+
+    assert [(one["messages"], one["deliveries"], one["duplicated"]) for one in rounds] == [(12, 24, 0), (12, 24, 0)]
+    assert checks["seq_gaps"] == checks["seq_repeated"] == 0
+
+
+def test_the_median_round_is_a_real_round():
+    rounds = [{"messages_per_s": rate, "round": n} for n, rate in enumerate([300.0, 100.0, 200.0, 50.0], 1)]
+    assert load.median_round(rounds) == {"messages_per_s": 100.0, "round": 2}
+    assert load.median_round(rounds[:3]) == {"messages_per_s": 200.0, "round": 3}
+
+
 async def test_lost_and_duplicated_deliveries_are_counted():
     saturation, steady, checks = await run_against(LossyServer(THREADS))
 
@@ -114,7 +132,7 @@ def test_the_benchmark_runs_end_to_end_against_parley_and_the_raw_server(tmp_pat
     """`python -m benchmarks.delivery` at toy scale: a throwaway Parley on daphne, then the report."""
     report_path = tmp_path / "report.json"
     command = [sys.executable, "-m", "benchmarks.delivery", "--users", "4", "--messages", "3", "--window", "2",
-               "--rate", "20", "--duration", "0.4", "--settle-timeout", "5", "--json", str(report_path)]
+               "--rounds", "2", "--rate", "20", "--duration", "0.4", "--settle-timeout", "5", "--json", str(report_path)]
 
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
 
@@ -123,14 +141,19 @@ def test_the_benchmark_runs_end_to_end_against_parley_and_the_raw_server(tmp_pat
     assert report["config"]["conversations"] == 2
     for name in ("raw", "parley"):
         saturation, steady, checks = report[name]["saturation"], report[name]["steady"], report[name]["checks"]
-        # 4 users x 3 messages, each heard by both people of its 1:1; then 8 steady messages.
-        assert (saturation["messages"], saturation["deliveries"]) == (12, 24)
+        # Two rounds of 4 users x 3 messages, each heard by both people of its 1:1; then 8 steady messages.
+        rounds = report[name]["saturation_rounds"]
+        assert [(one["messages"], one["deliveries"]) for one in rounds] == [(12, 24), (12, 24)]
+        assert saturation in rounds
+        assert all(one["lost_deliveries"] == one["duplicated"] == 0 for one in rounds)
         assert (steady["messages"], steady["deliveries"]) == (8, 16)
         assert saturation["lost_deliveries"] == saturation["duplicated"] == steady["lost_deliveries"] == 0
         assert checks["malformed"] == checks["unexpected"] == checks["seq_gaps"] == 0
         assert checks["closed_by_server"] == []
     assert report["problems"] == []
-    assert report["ratio_raw_to_parley"] > 0
+    assert len(report["ratio_raw_to_parley_by_round"]) == 2
+    assert min(report["ratio_raw_to_parley_by_round"]) <= report["ratio_raw_to_parley"] <= max(
+        report["ratio_raw_to_parley_by_round"])
     assert set(report["targets"]) == {
         "zero_lost_or_duplicated", "steady_p99_under_100_ms", "throughput_at_least_1/25_of_raw"
     }

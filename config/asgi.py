@@ -4,6 +4,7 @@ The origin check is the sockets' CSRF protection: a page on another site cannot 
 a socket with the visitor's session cookie.
 """
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,3 +26,8 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# What is loaded by now (Django, the settings, the URLconf, the models) lives as long as the process: keep it
+# out of the cyclic garbage collector's full passes, which a busy daphne process runs every few seconds. Each
+# pass walked all of it (62 ms in the delivery benchmark), a pause every socket of the process feels.
+gc.freeze()

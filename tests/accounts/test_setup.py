@@ -72,3 +72,13 @@ def test_a_missing_page_shows_the_friendly_404(client, settings):
     html = response.content.decode()
     assert "<h1>Page not found</h1>" in html
     assert "Back to Parley" in html
+
+
+def test_the_asgi_application_keeps_startup_objects_out_of_full_collections():
+    """config.asgi freezes what startup loaded, so a busy daphne's full GC passes stay short."""
+    code = "import gc, config.asgi; print(gc.get_freeze_count())"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    finished = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 0, finished.stderr
+    assert int(finished.stdout) > 10_000

@@ -116,7 +116,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_ANONYMOUS)
             return
-        self.user = user
+        # Channels' AuthMiddleware hands a lazy proxy; the send path reads the sender's fields on every
+        # message, and each read through the proxy costs an extra call.
+        self.user = getattr(user, "_wrapped", user)
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
         self.group = events.user_group(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

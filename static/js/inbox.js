@@ -171,7 +171,7 @@
 
   function onError(frame) {
     const item = frame.client_id && pending.get(frame.client_id);
-    if (item) markFailed(frame.client_id, item, frame.detail);
+    if (item) markFailed(frame.client_id, item, frame.detail, frame.code);
   }
 
   function onTyping(frame) {
@@ -387,7 +387,11 @@
     note.hidden = !text;
   }
 
-  function markFailed(clientId, item, detail) {
+  // Refusals that the same message, sent again later, can get past. The others (a block, too long,
+  // a conversation you left...) only offer Edit: a Retry button there would fail the same way.
+  const RETRYABLE_CODES = new Set(["rate_limited", "server_error"]);
+
+  function markFailed(clientId, item, detail, code) {
     item.failed = true;
     item.li.classList.replace("is-pending", "is-failed");
     const status = item.li.querySelector(".message-status");
@@ -408,7 +412,8 @@
       textarea.value = textarea.value ? `${item.body}\n${textarea.value}` : item.body;
       textarea.focus();
     });
-    status.replaceChildren(Object.assign(document.createElement("span"), { textContent: detail ? `Not sent. ${detail}` : "Not sent." }), retry, edit);
+    const note = Object.assign(document.createElement("span"), { textContent: detail ? `Not sent. ${detail}` : "Not sent." });
+    status.replaceChildren(...(RETRYABLE_CODES.has(code) ? [note, retry, edit] : [note, edit]));
   }
 
   function noteTyping() {

@@ -214,3 +214,18 @@ async def test_older_messages_load_in_place_and_a_refused_send_offers_retry(long
     await failed.get_by_role("button", name="Retry").click()
     await expect(failed).to_contain_text("Not sent.")
     assert alice.script_errors == []
+
+
+async def test_a_send_refused_for_good_offers_edit_but_no_retry(live_site, browser, direct, alice, bob, expect):
+    from accounts import services as accounts_services
+
+    page = await open_as(browser, live_site, "alice", f"/inbox/{direct.pk}/")
+    await sync_to_async(accounts_services.block)(blocker=bob, blocked=alice)
+    await send(page, "Are you there?")
+    failed = page.locator("li.is-failed", has_text="Are you there?")
+    await expect(failed).to_contain_text("Not sent. You can't message this person")
+    await expect(failed.get_by_role("button", name="Retry")).to_have_count(0)
+    await failed.get_by_role("button", name="Edit").click()
+    await expect(page.get_by_label("Message")).to_have_value("Are you there?")
+    await expect(page.locator("li.is-failed")).to_have_count(0)
+    assert page.script_errors == []

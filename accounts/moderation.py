@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from inbox import services as inbox_services
+from inbox import services as inbox_services, social
 from inbox.models import Message, Participant, Thread
 from media.services import attachments_prefetch
 
@@ -199,7 +199,7 @@ def _store(*, reporter, also_block, duplicate, **fields):
     if existing is not None:
         # Sending the form twice stores one report; a block asked for the second time still happens.
         if block is not None:
-            services.block(blocker=reporter, blocked=block)
+            social.block_person(blocker=reporter, blocked=block)
         return existing, False
     # Before anything is written: over the limit, nothing is stored and nobody is blocked.
     services.check_report_rate(reporter)
@@ -207,7 +207,7 @@ def _store(*, reporter, also_block, duplicate, **fields):
         with transaction.atomic():
             report = Report.objects.create(reporter=reporter, **fields)
             if block is not None:
-                services.block(blocker=reporter, blocked=block)
+                social.block_person(blocker=reporter, blocked=block)
     except IntegrityError:
         # The same report from a second tab in the same moment (the open-report constraints).
         existing = duplicate()

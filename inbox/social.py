@@ -206,6 +206,23 @@ def delete_requests(*, user, threads):
     return deleted
 
 
+def block_person(*, blocker, blocked):
+    """Block someone from wherever it is asked (a profile, a report): True when the block is new.
+
+    accounts.services.block, and in the same transaction the 1:1 request blocked sent blocker, if
+    one is pending, leaves blocker's Requests as the Requests tab's Block would leave it: it could
+    never be answered or written to again. Their group requests stay, since other people are in
+    those groups (blocker can still delete them).
+    """
+    from .services import direct_key
+
+    with transaction.atomic():
+        created = accounts_services.block(blocker=blocker, blocked=blocked)
+        direct = Thread.objects.filter(direct_key=direct_key(blocker.pk, blocked.pk)).values_list("pk", flat=True)
+        delete_requests(user=blocker, threads=list(direct))
+    return created
+
+
 def block_requests(*, user, threads):
     """Block whoever wrote each of the user's message requests, and delete those requests. Returns the people blocked.
 

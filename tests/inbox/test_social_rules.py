@@ -377,6 +377,37 @@ def test_blocking_from_requests_blocks_the_writer_and_their_next_message_is_refu
     assert (refusal.code, refusal.detail) == ("cannot_message", CANNOT)
 
 
+def test_blocking_from_the_profile_also_deletes_their_pending_request(client, request_thread, make_thread,
+                                                                      alice, bob, carol, pushes,
+                                                                      django_capture_on_commit_callbacks):
+    group = make_thread(alice, bob, carol, name="Alice's club")  # a request for bob too: carol stays in it
+    assert state_of(group, bob) == "request" and requests_waiting(bob) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(client, bob).post("/u/alice/block/", follow=True)
+    assert "You blocked @alice" in text(response)
+    assert Block.objects.filter(blocker=bob, blocked=alice).exists()
+    assert (state_of(request_thread, bob), state_of(group, bob)) == ("deleted", "request")
+    assert requests_waiting(bob) == 1
+    # bob's other tabs learn the new count
+    assert [frame["count"] for frame in frames_for(pushes, bob, "requests.update")] == [1]
+
+
+def test_blocking_someone_whose_conversation_is_in_the_inbox_leaves_it_there(client, make_thread, alice, bob):
+    thread = make_thread(alice, bob)  # bob takes messages from everyone here: no request
+    send(alice, thread, "hi")
+    login(client, bob).post("/u/alice/block/")
+    assert state_of(thread, bob) == "accepted"
+    assert [row.thread_id for row in services.inbox_page(user=bob, box="all")] == [thread.pk]
+
+
+def test_blocking_with_a_report_also_deletes_their_pending_request(client, request_thread, alice, bob):
+    message = Message.objects.get(thread=request_thread)
+    response = login(client, bob).post(f"/report/message/{message.pk}/", {"reason": "spam", "details": "", "also_block": "on"})
+    assert response.status_code == 302
+    assert Block.objects.filter(blocker=bob, blocked=alice).exists()
+    assert state_of(request_thread, bob) == "deleted"
+
+
 @pytest.fixture
 def spammers(make_user, make_thread, bob):
     """Four strangers who each wrote to bob."""

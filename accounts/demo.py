@@ -33,6 +33,7 @@ DEMO_PEOPLE = [
         "Repairs, servicing and city bikes. Message us to book a service slot.",
         "#15803d",
     ),
+    ("erin", "Erin Walsh", "New in town. Looking for people to ride with on weekends.", "#6d28d9"),
 ]
 
 
@@ -54,13 +55,15 @@ def initials_picture(display_name, colour, size=256):
 
 # Brands take messages from anyone, as a shop's inbox would.
 DEMO_BRANDS = {"northwind", "spokehouse"}
+# New here: nobody follows them and they follow nobody, so what they write first waits in Requests.
+DEMO_NEWCOMERS = {"erin"}
 
 
 def create_demo_people():
     """Create the demo accounts that are missing (existing ones are left as they are); return all by username.
 
-    The people follow each other and both brands, so every conversation between demo accounts
-    lands in the inbox (message_route), never in Requests.
+    The people follow each other and both brands, so every conversation between them lands in the
+    inbox (message_route); a newcomer's first message lands in Requests.
     """
     people = {}
     for username, display_name, bio, colour in DEMO_PEOPLE:
@@ -74,10 +77,10 @@ def create_demo_people():
                 services.set_message_policy(user=user, policy=Profile.MessagePolicy.EVERYONE)
         people[username] = user
     for follower in people.values():
-        if follower.username in DEMO_BRANDS:
+        if follower.username in DEMO_BRANDS | DEMO_NEWCOMERS:
             continue
         for followed in people.values():
-            if followed != follower:
+            if followed != follower and followed.username not in DEMO_NEWCOMERS:
                 try:
                     services.follow(follower=follower, followed=followed)
                 except services.Refused:

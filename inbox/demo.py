@@ -58,6 +58,14 @@ DEMO_CONVERSATIONS = [
             (4270, "spokehouse", "Booked. Bring it in any time after 9:30."),
         ],
     ),
+    (
+        # Alice does not follow Erin: this one waits in Alice's Requests.
+        ["erin", "alice"],
+        "",
+        [
+            (25, "erin", "Hi Alice! Bob said you ride the lake loop on Saturdays. Could I join you one day?"),
+        ],
+    ),
 ]
 
 

@@ -26,3 +26,16 @@ def test_the_demo_opens_with_something_unread_for_alice(db, settings):
     assert services.unread_total(alice) >= 1
     newest_first = [entry.thread.last_message_at for entry in services.inbox_page(user=alice)]
     assert newest_first == sorted(newest_first, reverse=True)
+
+
+def test_the_demo_has_a_message_request_waiting_for_alice(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    from accounts.models import User
+
+    alice = User.objects.get(username="alice")
+    assert services.inbox_counts(alice)["requests"] == 1
+    (request,) = services.inbox_page(user=alice, box="requests")
+    assert request.thread.last_message.sender.username == "erin"
+    # It is a request, not an inbox conversation: Erin is no one Alice follows.
+    assert request.thread_id not in {entry.thread_id for entry in services.inbox_page(user=alice, box="all")}

@@ -176,7 +176,8 @@ if REDIS_URL:
         # measured 2x the list-based layer's throughput (docs/performance.md) and has no capacity to overflow.
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                # channels-redis' pub/sub layer, publishing each batch of pushes in one round trip.
+                "BACKEND": "inbox.layers.RedisPubSubChannelLayer",
                 "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
             }
         }

@@ -242,9 +242,13 @@ async def _drain(outbox):
 
 
 async def _send_all(layer, by_group):
-    await asyncio.gather(
-        *(layer.group_send(group, {"type": "frames", "texts": texts}) for group, texts in by_group.items())
-    )
+    events = {group: {"type": "frames", "texts": texts} for group, texts in by_group.items()}
+    # Parley's Redis layer publishes a batch in one round trip (inbox.layers); others take one send per group.
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:
+        await send_many(events)
+        return
+    await asyncio.gather(*(layer.group_send(group, event) for group, event in events.items()))
 
 
 def _serving_event_loop():

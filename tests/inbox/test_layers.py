@@ -1,10 +1,12 @@
-"""inbox.layers.InMemoryChannelLayer: Channels' in-memory layer with a sweep at most once a second."""
+"""inbox.layers: Channels' in-memory layer with a sweep at most once a second, and channels-redis'
+pub/sub layer with a batch publish (against the Redis of REDIS_URL)."""
 
 import asyncio
+import uuid
 
 import pytest
 
-from inbox.layers import InMemoryChannelLayer
+from inbox.layers import InMemoryChannelLayer, RedisPubSubChannelLayer
 
 
 @pytest.fixture
@@ -70,5 +72,34 @@ def test_expired_messages_are_swept_at_most_a_second_late(clock):
         assert [await layer.receive(listener) for _ in range(2)] == [
             {"type": "frames", "texts": ["x"]}, {"type": "frames", "texts": ["y"]}
         ]
+
+    asyncio.run(run())
+
+
+@pytest.mark.services
+def test_a_batch_publish_reaches_every_group_in_order_and_no_one_else(redis_url):
+    async def run():
+        layer = RedisPubSubChannelLayer(hosts=[redis_url], prefix=f"test-layers-{uuid.uuid4().hex}")
+        try:
+            alice_tabs = [await layer.new_channel() for _ in range(2)]
+            bob_tab, carol_tab = await layer.new_channel(), await layer.new_channel()
+            for channel in alice_tabs:
+                await layer.group_add("user.1", channel)
+            await layer.group_add("user.2", bob_tab)
+            await layer.group_add("user.3", carol_tab)
+            for number in range(3):
+                await layer.group_send_many({
+                    "user.1": {"type": "frames", "texts": [f"to alice {number}"]},
+                    "user.2": {"type": "frames", "texts": [f"to bob {number}", "unread"]},
+                })
+            for channel in alice_tabs:
+                heard = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(3)]
+                assert [event["texts"] for event in heard] == [[f"to alice {n}"] for n in range(3)]
+            heard = [await asyncio.wait_for(layer.receive(bob_tab), 5) for _ in range(3)]
+            assert [event["texts"] for event in heard] == [[f"to bob {n}", "unread"] for n in range(3)]
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(layer.receive(carol_tab), 0.3)
+        finally:
+            await layer.flush()
 
     asyncio.run(run())

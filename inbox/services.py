@@ -370,11 +370,8 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     block still returns it: the retrying tab only learns its message was sent.
     """
     thread_id = thread_id_of(thread)
-    try:
-        attachment_ids = media_services.parse_attachment_ids(attachment_ids)
-        media_services.check_count(len(attachment_ids))
-    except media_services.Refused as refusal:
-        raise Refused(refusal.code, refusal.detail) from None
+    attachment_ids = media_services.parse_attachment_ids(attachment_ids)
+    media_services.check_count(len(attachment_ids))
     # A message may be files only: then a blank body is stored empty.
     body = "" if attachment_ids and isinstance(body, str) and not body.strip() else clean_body(body)
     client_id = clean_client_id(client_id)
@@ -393,14 +390,13 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
             )
     except Refused as refusal:
-        # A retry of a message stored before a block: its tab learns it was sent; nothing new happens.
+        # A refused file rolled the whole transaction back, message and seq included: no message
+        # without its files. A retry of a message stored before a block: its tab learns it was
+        # sent; nothing new happens.
         original = _original_of_retry(sender, client_id) if refusal.code == "cannot_message" else None
         if original is None or original.thread_id != thread_id:
             raise
         return original, False
-    except media_services.Refused as refusal:
-        # The transaction rolled back, message and seq included: no message without its files.
-        raise Refused(refusal.code, refusal.detail) from None
     except IntegrityError:
         # The (sender, client_id) constraint: this is a retry. The whole transaction rolled back,
         # seq included, so nothing is lost or doubled.

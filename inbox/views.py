@@ -198,7 +198,7 @@ def thread(request, thread_id):
                 body=form.cleaned_data.get("body", ""), client_id=form.cleaned_data.get("client_id") or None,
                 attachment_ids=[attachment.pk for attachment in stored] + request.POST.getlist("attachment"),
             )
-        except (services.Refused, media_services.Refused) as refusal:
+        except services.Refused as refusal:
             # Nothing half-saved: files stored for a message that was not sent go again.
             if stored:
                 media_services.discard_uploads(stored)
@@ -206,7 +206,7 @@ def thread(request, thread_id):
                 raise Http404(services.NOT_FOUND) from None
             # Render the page again rather than redirect, so the text is still in the composer.
             messages.error(request, refusal.detail)
-            status = getattr(refusal, "status", None) or refusal.http_status
+            status = refusal.http_status
             refused = refusal
         else:
             if stored and not created:

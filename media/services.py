@@ -21,6 +21,7 @@ from django.db.models import Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as accounts_services
 from media import kinds
 from media.attachment_images import reencode_attachment_image
 from media.images import ImageRefused, describe_bytes
@@ -35,18 +36,21 @@ NAME_MAX_LENGTH = 150
 STORED_IMAGE_TYPES = {file_type.content_type: file_type for file_type in (kinds.JPEG, kinds.PNG, kinds.GIF, kinds.WEBP)}
 
 
-class Refused(Exception):
+class Refused(accounts_services.Refused):
     """An upload, download or attachment refused; `detail` is written for the person concerned.
 
-    `status` is the HTTP status a view answers with: 404 for anything the person may not see
-    (exactly as for something that does not exist), 413 for sizes and volumes, 400 otherwise.
+    The project's one refusal (accounts.services.Refused), so the inbox's send path, its views and
+    the socket catch it like any other, with its own HTTP status: 404 for anything the person may
+    not see (exactly as for something that does not exist), 413 for sizes and volumes, 400 otherwise.
     """
 
     def __init__(self, code, detail, status=400):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+        super().__init__(code, detail)
         self.status = status
+
+    @property
+    def http_status(self):
+        return self.status
 
 
 def not_found():

@@ -129,6 +129,17 @@ def request_writer(*, thread, others):
     return starter or (people[0] if people else None)
 
 
+def describe_request(*, viewer, thread, membership, others):
+    """For a conversation page: {"person": the writer, "reason": why viewer sees them} when it is a
+    request (or a deleted one) for viewer (membership), else None. One query, none for an accepted one."""
+    if membership.state == ACCEPTED:
+        return None
+    writer = request_writer(thread=thread, others=others)
+    if writer is None:
+        return None
+    return {"person": writer, "reason": accounts_services.connection_reason(viewer=viewer, other=writer)}
+
+
 def describe_requests(*, viewer, memberships):
     """Set .writer (request_writer) and .reason ("Follows you", "No connection", ...) on each request row.
 

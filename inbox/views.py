@@ -18,8 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from media import services as media_services
 
-from accounts.services import connection_reason
-
 from . import services, social
 from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
 from .models import Message, Participant, Thread
@@ -239,12 +237,8 @@ def thread(request, thread_id):
     page_messages = services.messages_page(thread=thread, before_seq=before_seq, viewer=request.user)
     if before_seq is None and request.method == "GET":
         services.mark_read(user=request.user, thread=thread)
-    request_from = None
-    if membership.state != Participant.State.ACCEPTED:
-        # A message request: who wrote and why the user sees it (one query), with Accept/Delete/Block.
-        writer = social.request_writer(thread=thread, others=others)
-        if writer is not None:
-            request_from = {"person": writer, "reason": connection_reason(viewer=request.user, other=writer)}
+    # A message request: who wrote and why the user sees it, with Accept/Delete/Block.
+    request_from = social.describe_request(viewer=request.user, thread=thread, membership=membership, others=others)
     # A request's page keeps the Requests tab open beside it.
     box = "requests" if membership.state == Participant.State.REQUEST else "all"
     context = {

@@ -187,10 +187,10 @@ def inbox_counts(user):
     """The navigation's two numbers in one query: {"unread": unread_total, "requests": pending requests}."""
     if not user.is_authenticated:
         return {"unread": 0, "requests": 0}
-    badge = Participant.objects.filter(user=user).counted_in_badge().values("pk")
-    return Participant.objects.filter(user=user).aggregate(
-        unread=Count("pk", filter=Q(pk__in=badge)),
-        requests=Count("pk", filter=Q(state=Participant.State.REQUEST, thread__last_seq__gt=0)),
+    mine = Participant.objects.filter(user=user)
+    return mine.aggregate(
+        unread=Count("pk", filter=Q(pk__in=mine.counted_in_badge().values("pk"))),
+        requests=Count("pk", filter=Q(pk__in=mine.pending_requests().values("pk"))),
     )
 
 

@@ -22,11 +22,11 @@ from media import services as media_services
 from media.models import PREFETCHED_FILES, Attachment
 
 from accounts.models import Block
-from accounts import services as accounts_services
 from accounts.services import blocked_ids_subquery
+from common.errors import Refused
 
 from . import events, ratelimit, social
-from .models import Message, Participant, Thread, hand_written_sql
+from .models import MAX_ID, NOT_FOUND, Message, Participant, Thread, direct_key, hand_written_sql, thread_id_of
 
 MAX_BODY_LENGTH = 5000
 MAX_CLIENT_ID_LENGTH = 64
@@ -35,29 +35,11 @@ MAX_GROUP_NAME_LENGTH = Thread._meta.get_field("name").max_length
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 TYPING_THROTTLE_SECONDS = 2
-# Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
-MAX_ID = 2**63 - 1
-
-NOT_FOUND = "This conversation does not exist, or you are not in it."
 
 
-# One refusal class for accounts and the inbox, so views and the consumer catch one kind whichever
-# app's rule said no (a block, a rate limit, a missing thread).
-Refused = accounts_services.Refused
 
 
 # --- Reading --------------------------------------------------------------------------------
-
-
-def thread_id_of(thread):
-    """The id of a Thread or of an id as given by a URL or a frame; anything else is not_found."""
-    if isinstance(thread, Thread):
-        return thread.pk
-    if isinstance(thread, str) and thread.isdigit():
-        thread = int(thread)
-    if type(thread) is not int or not 1 <= thread <= MAX_ID:
-        raise Refused("not_found", NOT_FOUND)
-    return thread
 
 
 def get_thread_for(user, thread_id):
@@ -238,11 +220,6 @@ def resolve_recipients(*, creator, text):
     return found
 
 
-def direct_key(first_user_id, second_user_id):
-    low, high = sorted((first_user_id, second_user_id))
-    return f"{low}:{high}"
-
-
 def start_thread(*, creator, recipients, name=""):
     """The conversation between the creator and the recipients: (thread, created).
 
@@ -251,7 +228,7 @@ def start_thread(*, creator, recipients, name=""):
     first one's thread. Two to 63 recipients: a new group (3 to 64 people) with an optional name
     and the system line "alice created the group", pushed to everyone after commit.
 
-    Before anything is created (issue 5): every recipient's route (inbox.social.joining_states:
+    Before anything is created every recipient's route (inbox.social.joining_states:
     a block either way or "Only people I follow" refuses the whole conversation with
     cannot_message; someone outside the circle they chose gets it as a message request), then
     the creator's hourly limit on new conversations with people who don't follow them
@@ -527,13 +504,32 @@ def _remember_attachments(message, attachments):
     setattr(message, PREFETCHED_FILES, list(attachments))
 
 
+# --- Files sent in conversations ------------------------------------------------------------
+
+
+def attachments_in_conversations_of(user):
+    """The files user may fetch as a member of conversations: those sent in a conversation they
+    are in now (a removed member or someone who left no longer may). media.services asks this
+    through its access rules (registered in InboxConfig.ready)."""
+    # A participant appears at most once per thread (unique constraint), so the join yields one row.
+    return Q(message__thread__participants__user=user)
+
+
+def delete_message_files(message_ids):
+    """Delete the attachments of these messages now, and their stored files once the caller's
+    transaction commits (never before: a rollback must find the files still there)."""
+    attachments = Attachment.objects.filter(message_id__in=message_ids)
+    media_services.delete_files_of(attachments)
+    attachments.delete()
+
+
 # --- Removing a message (moderation) ---------------------------------------------------------
 
 
 def remove_message(*, message, removed_by):
     """Remove a message for everyone: its row stays at its seq, blanked and marked removed; its files go.
 
-    For staff acting on a report (accounts.moderation), so removed_by need not be a participant.
+    For staff acting on a report (moderation.services), so removed_by need not be a participant.
     One transaction (the caller's, when it has one): the body is emptied, removed_at/removed_by
     are set by a conditional UPDATE (two staff acting at once remove it once), the attachment rows
     are deleted and their stored files deleted after commit. After commit every current
@@ -553,8 +549,7 @@ def remove_message(*, message, removed_by):
             if current == Message.Kind.SYSTEM:
                 raise Refused("not_allowed", "A system line can't be removed.")
             raise Refused("already_removed", "This message was already removed.")
-        media_services.delete_message_files([message_id])
-        Attachment.objects.filter(message_id=message_id).delete()
+        delete_message_files([message_id])
         removed = Message.objects.select_related("sender__profile").get(pk=message_id)
         _remember_attachments(removed, [])
         transaction.on_commit(lambda: events.broadcast_message_removed(removed))

@@ -48,6 +48,7 @@ def message_payload(message):
         "created": message.created.isoformat(),
         "client_id": message.client_id,
         "attachments": [attachment_payload(attachment) for attachment in message.files],
+        "card": message.card,
     }
 
 

@@ -328,6 +328,12 @@ class Message(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the message answers or shares, as the app that owns it describes it (a post, a story, a
+    # comment, a rating request): {"kind", "ref", "label", "title", "excerpt", "url", "thumbnail_url",
+    # "unavailable"}. The inbox stores and shows it without knowing what it is (inbox.services.clean_card).
+    card = models.JSONField(null=True, blank=True)
+    # "<kind>:<ref>" of the card, so its owner finds every message quoting one thing (update_cards).
+    card_key = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -338,9 +344,19 @@ class Message(models.Model):
                                     condition=Q(client_id__isnull=False)),
             models.CheckConstraint(condition=Q(seq__gte=1), name="message_seq_positive"),
         ]
+        indexes = [
+            # update_cards: the messages quoting one post, story or comment when it goes away.
+            models.Index(fields=["card_key"], name="message_card_key", condition=Q(card_key__isnull=False)),
+        ]
 
     def __str__(self):
         return f"#{self.seq} in {self.thread_id}"
+
+    @property
+    def card_templates(self):
+        """The card's own partial (templates/cards/_<kind>.html, from the app that owns the kind)
+        if there is one, else the inbox's plain card: {% include %} takes the first that exists."""
+        return (f"cards/_{self.card['kind']}.html", "inbox/_card.html")
 
     @property
     def is_system(self):

@@ -322,7 +322,57 @@ def clean_client_id(client_id):
     return client_id
 
 
-def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
+CARD_KIND = re.compile(r"[a-z][a-z_]{0,29}")
+CARD_TEXT_FIELDS = {"label": 80, "title": 200, "excerpt": 300, "unavailable_text": 120}
+CARD_PATH_FIELDS = ("url", "thumbnail_url")
+
+
+def clean_card(card):
+    """A card as the message keeps it, from the app that builds it (never from a client's frame).
+
+    kind: lower-case letters and "_"; ref: the id of the thing in its app. Texts are cut to their
+    length; url and thumbnail_url must be paths on this site ("/p/12/"), so a card never links out.
+    Refused("bad_request") for anything else, before the database.
+    """
+    if card is None:
+        return None, None
+    if not isinstance(card, dict) or not isinstance(card.get("kind"), str) or not CARD_KIND.fullmatch(card["kind"]):
+        raise Refused("bad_request", "A card needs a kind.")
+    ref = card.get("ref")
+    if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref) or len(str(ref)) > 40:
+        raise Refused("bad_request", "A card needs the id of what it shows.")
+    cleaned = {"kind": card["kind"], "ref": ref, "unavailable": bool(card.get("unavailable"))}
+    for field, limit in CARD_TEXT_FIELDS.items():
+        value = card.get(field) or ""
+        if not isinstance(value, str):
+            raise Refused("bad_request", f'A card\'s "{field}" must be text.')
+        cleaned[field] = value[:limit]
+    for field in CARD_PATH_FIELDS:
+        value = card.get(field) or ""
+        if not isinstance(value, str) or (value and not (value.startswith("/") and not value.startswith("//"))):
+            raise Refused("bad_request", f'A card\'s "{field}" must be a path on this site.')
+        cleaned[field] = value[:500]
+    return cleaned, f"{cleaned['kind']}:{ref}"
+
+
+def update_cards(*, kind, ref, **changes):
+    """Change every stored card of one thing (a post deleted, a story expired): returns the messages
+    changed, with their senders, for the caller to push or count. One UPDATE per message holding it.
+
+    changes: card fields (unavailable=True, title="", thumbnail_url="" ...), cleaned as clean_card does.
+    """
+    key = f"{kind}:{ref}"
+    changed = []
+    with transaction.atomic():
+        for message in Message.objects.select_for_update().filter(card_key=key).select_related("sender__profile"):
+            card, _key = clean_card({**message.card, **changes})
+            Message.objects.filter(pk=message.pk).update(card=card)
+            message.card = card
+            changed.append(message)
+    return changed
+
+
+def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), card=None):
     """Store a message from a participant and, after commit, push it to every participant: (message, created).
 
     Checks, in order and before the database: attachment ids (at most ATTACHMENTS_PER_MESSAGE),
@@ -339,6 +389,9 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     (with the files the first send attached) with created=False (the consumer answers only the
     retrying socket).
 
+    card: what the message answers or shares, from the app that owns it (see clean_card); with a
+    card, as with files, the body may be empty.
+
     In a 1:1, once the thread is locked, the route (inbox.social.check_direct_send): a block
     either way, or "Only people I follow" for a conversation not yet accepted, refuses the message
     with cannot_message before anything is stored, whatever it carries. A message from outside
@@ -349,8 +402,10 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     thread_id = thread_id_of(thread)
     attachment_ids = media_services.parse_attachment_ids(attachment_ids)
     media_services.check_count(len(attachment_ids))
-    # A message may be files only: then a blank body is stored empty.
-    body = "" if attachment_ids and isinstance(body, str) and not body.strip() else clean_body(body)
+    card, card_key = clean_card(card)
+    # A message may be files or a card only: then a blank body is stored empty.
+    carries_something = attachment_ids or card is not None
+    body = "" if carries_something and isinstance(body, str) and not body.strip() else clean_body(body)
     client_id = clean_client_id(client_id)
     if not ratelimit.allow_send(sender.pk):
         raise Refused(
@@ -365,6 +420,7 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
             message = _write_line(
                 thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
+                card=card, card_key=card_key,
             )
     except Refused as refusal:
         # A refused file rolled the whole transaction back, message and seq included: no message
@@ -444,7 +500,8 @@ def _mark_read_on_write(thread_id, reader_id, seq):
         raise Refused("not_found", NOT_FOUND)
 
 
-def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=()):
+def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=(),
+                card=None, card_key=None):
     """Store one line at seq in a transaction that holds the thread lock, and push it after commit.
 
     attachment_ids: the sender's unsent uploads, claimed for the message (media.services.Refused
@@ -453,7 +510,8 @@ def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id
     _mark_read_on_write(thread_id, reader_id, seq)
     now = timezone.now()
     message = _insert_message(
-        thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now
+        thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now,
+        card=card, card_key=card_key,
     )
     attached = media_services.attach_to_message(owner=sender, attachment_ids=attachment_ids, message=message)
     _remember_attachments(message, attached)
@@ -540,7 +598,7 @@ def remove_message(*, message, removed_by):
     message_id = message.pk
     with transaction.atomic():
         blanked = Message.objects.filter(pk=message_id, kind=Message.Kind.TEXT, removed_at__isnull=True).update(
-            body="", removed_at=timezone.now(), removed_by=removed_by
+            body="", card=None, card_key=None, removed_at=timezone.now(), removed_by=removed_by
         )
         if not blanked:
             current = Message.objects.filter(pk=message_id).values_list("kind", flat=True).first()

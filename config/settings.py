@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "template_partials",
     # Parley's apps, each importing only those listed below it (.importlinter checks it).
     "moderation",
+    "search",
     "inbox",
     "accounts",
     "media",

@@ -160,9 +160,17 @@ def _start_conversation(user, data):
 # --- One conversation -----------------------------------------------------------------------
 
 
-def _before_seq(request):
+def _before_seq(request, thread=None):
+    """Where the page of messages ends: ?before=<seq>, or around ?at=<seq> (a search result's jump:
+    the message in the middle of its page; the latest page when it is among the newest)."""
     value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and 0 < int(value) <= services.MAX_ID else None
+    if value.isdigit() and 0 < int(value) <= services.MAX_ID:
+        return int(value)
+    at = request.GET.get("at", "")
+    if thread is not None and at.isdigit() and 0 < int(at) <= services.MAX_ID:
+        before = int(at) + services.PAGE_SIZE // 2
+        return before if before <= thread.last_seq else None
+    return None
 
 
 def _receipt(messages_shown, members, *, me, is_group):
@@ -212,7 +220,7 @@ def thread(request, thread_id):
                 media_services.discard_uploads(stored)
             return redirect("inbox:thread", thread.pk)
 
-    before_seq = _before_seq(request)
+    before_seq = _before_seq(request, thread)
     if request.GET.get("partial") == "messages" and before_seq is not None:
         older = services.messages_page(thread=thread, before_seq=before_seq, viewer=request.user)
         return render(request, "inbox/_message_history.html", {"page_messages": older, "thread": thread})

@@ -54,7 +54,8 @@ def database_from_url(url):
     name = unquote(parsed.path.lstrip("/")) or "parley"
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend, with the health check of persistent connections run at most once an interval.
+        "ENGINE": "common.postgresql",
         "NAME": name,
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
@@ -64,6 +65,7 @@ def database_from_url(url):
         # Persistent connections: the WebSocket path reopens a connection per frame otherwise.
         "CONN_MAX_AGE": env_int("PARLEY_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        "HEALTH_CHECK_INTERVAL": env_int("PARLEY_DB_HEALTH_CHECK_INTERVAL", 10),
         # Named explicitly so the forked live server of the browser tests finds the same database.
         "TEST": {"NAME": env("PARLEY_TEST_DB_NAME", f"test_{name}")},
     }

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: load balancers' /healthz and /readyz skip host checks, HTTPS redirects, sessions and logs.
     "common.health.HealthCheckMiddleware",
+    # Next: the request id, and with PARLEY_LOG_JSON one JSON line per request (probes excepted).
+    "common.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside SessionMiddleware, so that it sees the Vary: Cookie added on the way out.
@@ -371,10 +373,16 @@ USE_TZ = True
 
 # --- Logging --------------------------------------------------------------------------------
 
+# One JSON line per log record, per request and per socket event (common.logging); off, logs stay plain text.
+LOG_JSON = env_bool("PARLEY_LOG_JSON", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "common.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_JSON else {})},
+    },
     "root": {"handlers": ["console"], "level": env("PARLEY_LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test bench check-python
+.PHONY: run run-scaled test bench check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -27,6 +27,10 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Parley is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+
+# Two daphne processes (8001, 8002) on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL (docs/deploy.md).
+run-scaled: $(VENV)/.installed
+	BIN=$(BIN) scripts/run-scaled.sh
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -1,4 +1,5 @@
 import copy
+import logging
 from pathlib import PurePosixPath
 
 from django.contrib import messages
@@ -17,9 +18,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
+from common.http import server_error_fallback
+
 from . import services
 from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
+
+logger = logging.getLogger(__name__)
 
 AVATAR_CONTENT_TYPES = {"webp": "image/webp", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif"}
 
@@ -38,7 +43,13 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors that touch the database: the error may be the database.
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    try:
+        html = loader.get_template("500.html").render()
+    except Exception:
+        # What broke may be the template's own needs, e.g. the static files manifest (no collectstatic).
+        logger.exception("The 500 page could not render; sent the self-contained one")
+        return server_error_fallback()
+    return HttpResponseServerError(html)
 
 
 def csrf_failure(request, reason=""):

@@ -18,12 +18,20 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from django.conf import settings  # noqa: E402
+
+from common.logging import SocketEventLog  # noqa: E402
 from inbox.routing import websocket_urlpatterns  # noqa: E402
+
+sockets = URLRouter(websocket_urlpatterns)
+if settings.LOG_JSON:
+    # One JSON line per connect, frame, error frame and disconnect, with the user the session resolved.
+    sockets = SocketEventLog(sockets)
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_application,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(sockets)),
     }
 )
 

@@ -54,7 +54,8 @@ def database_from_url(url):
     name = unquote(parsed.path.lstrip("/")) or "parley"
     options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend, with the health check of persistent connections run at most once an interval.
+        "ENGINE": "common.postgresql",
         "NAME": name,
         "USER": unquote(parsed.username or ""),
         "PASSWORD": unquote(parsed.password or ""),
@@ -64,6 +65,7 @@ def database_from_url(url):
         # Persistent connections: the WebSocket path reopens a connection per frame otherwise.
         "CONN_MAX_AGE": env_int("PARLEY_DB_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
+        "HEALTH_CHECK_INTERVAL": env_int("PARLEY_DB_HEALTH_CHECK_INTERVAL", 10),
         # Named explicitly so the forked live server of the browser tests finds the same database.
         "TEST": {"NAME": env("PARLEY_TEST_DB_NAME", f"test_{name}")},
     }
@@ -110,8 +112,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: load balancers' /healthz and /readyz skip host checks, HTTPS redirects, sessions and logs.
+    "common.health.HealthCheckMiddleware",
+    # Next: the request id, and with PARLEY_LOG_JSON one JSON line per request (probes excepted).
+    "common.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside SessionMiddleware, so that it sees the Vary: Cookie added on the way out.
+    "common.http.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -368,10 +376,16 @@ USE_TZ = True
 
 # --- Logging --------------------------------------------------------------------------------
 
+# One JSON line per log record, per request and per socket event (common.logging); off, logs stay plain text.
+LOG_JSON = env_bool("PARLEY_LOG_JSON", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "common.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", **({"formatter": "json"} if LOG_JSON else {})},
+    },
     "root": {"handlers": ["console"], "level": env("PARLEY_LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

@@ -23,36 +23,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from common import ratelimit
+from common.errors import Refused
 from media.images import reencode_image
 
-from . import ratelimit
+from . import signals
 from .models import Block, Follow, PersonMute, Profile, User
 
 logger = logging.getLogger(__name__)
 
 # The longest a throttled login waits before its password is even checked.
 MAX_LOGIN_DELAY = 4.0
-
-
-class Refused(Exception):
-    """A business refusal: `code` for programs, `detail` for people.
-
-    retry_after (seconds) comes with "rate_limited"; user_id names the person a group-wide
-    "cannot_message" is about. http_status is what a view answers (the same table as inbox.services).
-    """
-
-    HTTP_STATUS = {"not_found": 404, "not_allowed": 403, "cannot_message": 403, "cannot_follow": 403, "rate_limited": 429}
-
-    def __init__(self, code, detail, *, retry_after=None, user_id=None):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.retry_after = retry_after
-        self.user_id = user_id
-
-    @property
-    def http_status(self):
-        return self.HTTP_STATUS.get(self.code, 400)
 
 
 # --- Accounts and profiles ------------------------------------------------------------------
@@ -358,14 +339,18 @@ def block(*, blocker, blocked):
     the big platforms; unblocking does not bring them back). From the commit on neither can start
     a conversation with the other, send into their 1:1 or add the other to a group (message_routes),
     and blocker stops receiving blocked's messages in shared groups (sender_audience). Open sockets
-    need no push: the inbox checks per frame. The blocked person is not told.
+    need no push: the inbox checks per frame. The blocked person is not told. person_blocked is
+    sent inside the transaction, so what other apps do about the block (the inbox drops the 1:1
+    request blocked sent) commits with it.
     """
-    if user_id_of(blocker) == user_id_of(blocked):
+    blocker_id, blocked_id = user_id_of(blocker), user_id_of(blocked)
+    if blocker_id == blocked_id:
         raise Refused("not_allowed", "You can't block yourself.")
     with transaction.atomic():
         lock_pair(blocker, blocked)
-        _link, created = Block.objects.get_or_create(blocker_id=user_id_of(blocker), blocked_id=user_id_of(blocked))
+        _link, created = Block.objects.get_or_create(blocker_id=blocker_id, blocked_id=blocked_id)
         Follow.objects.filter(between(blocker, blocked, left="follower_id", right="followed_id")).delete()
+        signals.person_blocked.send(sender=Block, blocker_id=blocker_id, blocked_id=blocked_id)
     return created
 
 
@@ -685,7 +670,7 @@ def muted_people(user):
     return PersonMute.objects.filter(muter=user).select_related("muted__profile").order_by("-created", "-pk")
 
 
-# --- Rate limits (accounts.ratelimit; numbers from settings) --------------------------------
+# --- Rate limits (common.ratelimit; numbers from settings) --------------------------------
 
 HOUR = 60 * 60
 

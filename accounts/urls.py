@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views, views
+from . import views
 
 app_name = "accounts"
 
@@ -17,8 +17,4 @@ urlpatterns = [
     path("settings/", views.settings_profile, name="settings"),
     path("settings/privacy/", views.settings_privacy, name="privacy"),
     path("settings/deactivate/", views.deactivate, name="deactivate"),
-    path("report/message/<int:message_id>/", report_views.report_message, name="report_message"),
-    path("report/conversation/<int:thread_id>/", report_views.report_conversation, name="report_conversation"),
-    path("report/person/<str:username>/", report_views.report_person, name="report_person"),
-    path("report/sent/<int:report_id>/", report_views.report_sent, name="report_sent"),
 ]

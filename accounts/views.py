@@ -17,8 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from inbox import social
-
 from . import services
 from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
@@ -232,7 +230,7 @@ SOCIAL_ACTIONS = {
     "follow": (lambda me, them: services.follow(follower=me, followed=them), ""),
     "unfollow": (lambda me, them: services.unfollow(follower=me, followed=them), ""),
     "block": (
-        lambda me, them: social.block_person(blocker=me, blocked=them),
+        lambda me, them: services.block(blocker=me, blocked=them),
         "You blocked {name}. They can't message or follow you, and you won't see their messages in groups. "
         "They aren't told.",
     ),

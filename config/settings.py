@@ -101,8 +101,10 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "template_partials",
-    "accounts",
+    # Parley's apps, each importing only those listed below it (.importlinter checks it).
+    "moderation",
     "inbox",
+    "accounts",
     "media",
 ]
 
@@ -131,7 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "inbox.context_processors.navigation",
             ],
         },
     },
@@ -244,7 +246,7 @@ SEND_RATE_PER_MINUTE = env_int("PARLEY_SEND_RATE_PER_MINUTE", 120)
 
 # --- Social ---------------------------------------------------------------------------------
 
-# Per rolling hour (accounts.ratelimit); 0 turns a limit off. New conversations count only with
+# Per rolling hour (common.ratelimit); 0 turns a limit off. New conversations count only with
 # people who don't follow the starter; sign-ups count per client address (an IPv6 /64).
 NEW_CONVERSATIONS_PER_HOUR = env_int("PARLEY_NEW_CONVERSATIONS_PER_HOUR", 20)
 REPORTS_PER_HOUR = env_int("PARLEY_REPORTS_PER_HOUR", 10)

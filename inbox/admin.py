@@ -1,14 +1,14 @@
 """Conversations in the admin: metadata only.
 
 Direct messages are private, so no message body appears anywhere here and Message has no admin
-of its own (reports are the one way staff see reported content: accounts.admin). Staff see
+of its own (reports are the one way staff see reported content: moderation.admin). Staff see
 who talks, how much and when; conversations are only changed through inbox.services, never here.
 """
 
 from django.contrib import admin
 from django.db.models import Count, Prefetch
 
-from accounts.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin
 
 from .models import Participant, Thread
 

@@ -69,6 +69,11 @@ DEMO_CONVERSATIONS = [
 ]
 
 
+def seed_for_demo_people(*, people, **_signal):
+    """accounts' demo_people_created receiver: the demo conversations, and what the command prints."""
+    return f"Demo conversations: {seed_conversations(people)} created."
+
+
 def seed_conversations(people):
     """Create the demo conversations that are missing; return how many were created.
 

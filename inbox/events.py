@@ -48,6 +48,7 @@ def message_payload(message):
         "created": message.created.isoformat(),
         "client_id": message.client_id,
         "attachments": [attachment_payload(attachment) for attachment in message.files],
+        "card": message.card,
     }
 
 
@@ -90,7 +91,7 @@ def broadcast_new_message(message, *, author_id=None):
 
     The author is the sender, or for a system line the member whose action wrote it (author_id).
     Who blocked or muted the sender, and where the conversation sits for each member, change what
-    they hear (issue 5):
+    they hear:
     - a member who blocked the sender (in a group) gets only "message.hidden" with the seq;
     - a member who muted the sender gets the message but no "unread.update" (no badge bump);
     - a member for whom it is a message request gets the message and "requests.update" (their

@@ -9,7 +9,31 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.services import blocked_ids_subquery, muted_ids_subquery
+from common.errors import Refused
 from media.models import PREFETCHED_FILES
+
+# Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
+MAX_ID = 2**63 - 1
+
+NOT_FOUND = "This conversation does not exist, or you are not in it."
+
+
+def thread_id_of(thread):
+    """The id of a Thread or of an id as given by a URL or a frame; anything else is not_found."""
+    if isinstance(thread, Thread):
+        return thread.pk
+    if isinstance(thread, str) and thread.isdigit():
+        thread = int(thread)
+    if type(thread) is not int or not 1 <= thread <= MAX_ID:
+        raise Refused("not_found", NOT_FOUND)
+    return thread
+
+
+def direct_key(first_user_id, second_user_id):
+    """Thread.direct_key of the two people's 1:1: their ids sorted and joined ("12:47")."""
+    low, high = sorted((first_user_id, second_user_id))
+    return f"{low}:{high}"
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -22,15 +46,13 @@ class ParticipantQuerySet(models.QuerySet):
     def with_unheard(self):
         """Annotate `unheard`: messages past each member's read mark from people that member muted or blocked.
 
-        Those do not count as unread (issue 5: a muted person's messages stop counting in the badge;
-        a blocked one's are not even shown in groups). A correlated subquery per row, in the same
+        Those do not count as unread (a muted person's messages stop counting in the
+        badge; a blocked one's are not even shown in groups). A correlated subquery per row, in the same
         query, served by the (thread, seq) index over the unread part of the thread only. The
         read mark itself never moves for them, so "Seen" tells the muted person nothing.
         """
         if "unheard" in self.query.annotations:
             return self
-        from accounts.services import blocked_ids_subquery, muted_ids_subquery
-
         member = OuterRef(OuterRef("user_id"))
         silenced = Message.objects.filter(thread_id=OuterRef("thread_id"), seq__gt=OuterRef("last_read_seq")).filter(
             Q(sender_id__in=muted_ids_subquery(member)) | Q(sender_id__in=blocked_ids_subquery(member))
@@ -105,7 +127,7 @@ def _filled_sql(vendor, template):
 def member_states(thread_id, *, user_id=None, sender_id=None):
     """The thread's current members (or just user_id) with read marks, "Inbox" badge totals and profiles.
 
-    With sender_id, also whether each member blocked or muted that sender (issue 5). Runs on every
+    With sender_id, also whether each member blocked or muted that sender. Runs on every
     push of a new message, so it is one hand-written statement: the ORM spelling of the same query
     took 30 times longer here, nearly all of it building the SQL. The badge and unheard rules are
     ParticipantQuerySet.counted_in_badge's and with_unheard's, in SQL; tests/inbox/test_services.py
@@ -245,7 +267,7 @@ class Participant(models.Model):
         REQUEST = "request", "Message request"
         DELETED = "deleted", "Deleted request"
 
-    # Where this person sees the conversation (issue 5): in the inbox; among their message requests
+    # Where this person sees the conversation: in the inbox; among their message requests
     # (someone outside the circle they chose wrote first: no read receipts, no badge, until they
     # accept); or nowhere (they deleted the request). Their own conversations are always accepted.
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
@@ -306,6 +328,12 @@ class Message(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the message answers or shares, as the app that owns it describes it (a post, a story, a
+    # comment, a rating request): {"kind", "ref", "label", "title", "excerpt", "url", "thumbnail_url",
+    # "unavailable"}. The inbox stores and shows it without knowing what it is (inbox.services.clean_card).
+    card = models.JSONField(null=True, blank=True)
+    # "<kind>:<ref>" of the card, so its owner finds every message quoting one thing (update_cards).
+    card_key = models.CharField(max_length=80, null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -316,9 +344,19 @@ class Message(models.Model):
                                     condition=Q(client_id__isnull=False)),
             models.CheckConstraint(condition=Q(seq__gte=1), name="message_seq_positive"),
         ]
+        indexes = [
+            # update_cards: the messages quoting one post, story or comment when it goes away.
+            models.Index(fields=["card_key"], name="message_card_key", condition=Q(card_key__isnull=False)),
+        ]
 
     def __str__(self):
         return f"#{self.seq} in {self.thread_id}"
+
+    @property
+    def card_templates(self):
+        """The card's own partial (templates/cards/_<kind>.html, from the app that owns the kind)
+        if there is one, else the inbox's plain card: {% include %} takes the first that exists."""
+        return (f"cards/_{self.card['kind']}.html", "inbox/_card.html")
 
     @property
     def is_system(self):
@@ -331,7 +369,7 @@ class Message(models.Model):
     @property
     def report_url(self):
         # What {% url %} in the message partial would give, at a third of its cost on the push's hot path.
-        return reverse("accounts:report_message", args=[self.pk])
+        return reverse("moderation:report_message", args=[self.pk])
 
     @property
     def files(self):

@@ -22,11 +22,11 @@ from media import services as media_services
 from media.models import PREFETCHED_FILES, Attachment
 
 from accounts.models import Block
-from accounts import services as accounts_services
 from accounts.services import blocked_ids_subquery
+from common.errors import Refused
 
 from . import events, ratelimit, social
-from .models import Message, Participant, Thread, hand_written_sql
+from .models import MAX_ID, NOT_FOUND, Message, Participant, Thread, direct_key, hand_written_sql, thread_id_of
 
 MAX_BODY_LENGTH = 5000
 MAX_CLIENT_ID_LENGTH = 64
@@ -35,29 +35,11 @@ MAX_GROUP_NAME_LENGTH = Thread._meta.get_field("name").max_length
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 TYPING_THROTTLE_SECONDS = 2
-# Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
-MAX_ID = 2**63 - 1
-
-NOT_FOUND = "This conversation does not exist, or you are not in it."
 
 
-# One refusal class for accounts and the inbox, so views and the consumer catch one kind whichever
-# app's rule said no (a block, a rate limit, a missing thread).
-Refused = accounts_services.Refused
 
 
 # --- Reading --------------------------------------------------------------------------------
-
-
-def thread_id_of(thread):
-    """The id of a Thread or of an id as given by a URL or a frame; anything else is not_found."""
-    if isinstance(thread, Thread):
-        return thread.pk
-    if isinstance(thread, str) and thread.isdigit():
-        thread = int(thread)
-    if type(thread) is not int or not 1 <= thread <= MAX_ID:
-        raise Refused("not_found", NOT_FOUND)
-    return thread
 
 
 def get_thread_for(user, thread_id):
@@ -238,11 +220,6 @@ def resolve_recipients(*, creator, text):
     return found
 
 
-def direct_key(first_user_id, second_user_id):
-    low, high = sorted((first_user_id, second_user_id))
-    return f"{low}:{high}"
-
-
 def start_thread(*, creator, recipients, name=""):
     """The conversation between the creator and the recipients: (thread, created).
 
@@ -251,7 +228,7 @@ def start_thread(*, creator, recipients, name=""):
     first one's thread. Two to 63 recipients: a new group (3 to 64 people) with an optional name
     and the system line "alice created the group", pushed to everyone after commit.
 
-    Before anything is created (issue 5): every recipient's route (inbox.social.joining_states:
+    Before anything is created every recipient's route (inbox.social.joining_states:
     a block either way or "Only people I follow" refuses the whole conversation with
     cannot_message; someone outside the circle they chose gets it as a message request), then
     the creator's hourly limit on new conversations with people who don't follow them
@@ -345,7 +322,57 @@ def clean_client_id(client_id):
     return client_id
 
 
-def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
+CARD_KIND = re.compile(r"[a-z][a-z_]{0,29}")
+CARD_TEXT_FIELDS = {"label": 80, "title": 200, "excerpt": 300, "unavailable_text": 120}
+CARD_PATH_FIELDS = ("url", "thumbnail_url")
+
+
+def clean_card(card):
+    """A card as the message keeps it, from the app that builds it (never from a client's frame).
+
+    kind: lower-case letters and "_"; ref: the id of the thing in its app. Texts are cut to their
+    length; url and thumbnail_url must be paths on this site ("/p/12/"), so a card never links out.
+    Refused("bad_request") for anything else, before the database.
+    """
+    if card is None:
+        return None, None
+    if not isinstance(card, dict) or not isinstance(card.get("kind"), str) or not CARD_KIND.fullmatch(card["kind"]):
+        raise Refused("bad_request", "A card needs a kind.")
+    ref = card.get("ref")
+    if isinstance(ref, bool) or not isinstance(ref, (int, str)) or not str(ref) or len(str(ref)) > 40:
+        raise Refused("bad_request", "A card needs the id of what it shows.")
+    cleaned = {"kind": card["kind"], "ref": ref, "unavailable": bool(card.get("unavailable"))}
+    for field, limit in CARD_TEXT_FIELDS.items():
+        value = card.get(field) or ""
+        if not isinstance(value, str):
+            raise Refused("bad_request", f'A card\'s "{field}" must be text.')
+        cleaned[field] = value[:limit]
+    for field in CARD_PATH_FIELDS:
+        value = card.get(field) or ""
+        if not isinstance(value, str) or (value and not (value.startswith("/") and not value.startswith("//"))):
+            raise Refused("bad_request", f'A card\'s "{field}" must be a path on this site.')
+        cleaned[field] = value[:500]
+    return cleaned, f"{cleaned['kind']}:{ref}"
+
+
+def update_cards(*, kind, ref, **changes):
+    """Change every stored card of one thing (a post deleted, a story expired): returns the messages
+    changed, with their senders, for the caller to push or count. One UPDATE per message holding it.
+
+    changes: card fields (unavailable=True, title="", thumbnail_url="" ...), cleaned as clean_card does.
+    """
+    key = f"{kind}:{ref}"
+    changed = []
+    with transaction.atomic():
+        for message in Message.objects.select_for_update().filter(card_key=key).select_related("sender__profile"):
+            card, _key = clean_card({**message.card, **changes})
+            Message.objects.filter(pk=message.pk).update(card=card)
+            message.card = card
+            changed.append(message)
+    return changed
+
+
+def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), card=None):
     """Store a message from a participant and, after commit, push it to every participant: (message, created).
 
     Checks, in order and before the database: attachment ids (at most ATTACHMENTS_PER_MESSAGE),
@@ -362,6 +389,9 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     (with the files the first send attached) with created=False (the consumer answers only the
     retrying socket).
 
+    card: what the message answers or shares, from the app that owns it (see clean_card); with a
+    card, as with files, the body may be empty.
+
     In a 1:1, once the thread is locked, the route (inbox.social.check_direct_send): a block
     either way, or "Only people I follow" for a conversation not yet accepted, refuses the message
     with cannot_message before anything is stored, whatever it carries. A message from outside
@@ -372,8 +402,10 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
     thread_id = thread_id_of(thread)
     attachment_ids = media_services.parse_attachment_ids(attachment_ids)
     media_services.check_count(len(attachment_ids))
-    # A message may be files only: then a blank body is stored empty.
-    body = "" if attachment_ids and isinstance(body, str) and not body.strip() else clean_body(body)
+    card, card_key = clean_card(card)
+    # A message may be files or a card only: then a blank body is stored empty.
+    carries_something = attachment_ids or card is not None
+    body = "" if carries_something and isinstance(body, str) and not body.strip() else clean_body(body)
     client_id = clean_client_id(client_id)
     if not ratelimit.allow_send(sender.pk):
         raise Refused(
@@ -388,6 +420,7 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=()):
             message = _write_line(
                 thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
+                card=card, card_key=card_key,
             )
     except Refused as refusal:
         # A refused file rolled the whole transaction back, message and seq included: no message
@@ -467,7 +500,8 @@ def _mark_read_on_write(thread_id, reader_id, seq):
         raise Refused("not_found", NOT_FOUND)
 
 
-def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=()):
+def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=(),
+                card=None, card_key=None):
     """Store one line at seq in a transaction that holds the thread lock, and push it after commit.
 
     attachment_ids: the sender's unsent uploads, claimed for the message (media.services.Refused
@@ -476,7 +510,8 @@ def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id
     _mark_read_on_write(thread_id, reader_id, seq)
     now = timezone.now()
     message = _insert_message(
-        thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now
+        thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now,
+        card=card, card_key=card_key,
     )
     attached = media_services.attach_to_message(owner=sender, attachment_ids=attachment_ids, message=message)
     _remember_attachments(message, attached)
@@ -527,13 +562,32 @@ def _remember_attachments(message, attachments):
     setattr(message, PREFETCHED_FILES, list(attachments))
 
 
+# --- Files sent in conversations ------------------------------------------------------------
+
+
+def attachments_in_conversations_of(user):
+    """The files user may fetch as a member of conversations: those sent in a conversation they
+    are in now (a removed member or someone who left no longer may). media.services asks this
+    through its access rules (registered in InboxConfig.ready)."""
+    # A participant appears at most once per thread (unique constraint), so the join yields one row.
+    return Q(message__thread__participants__user=user)
+
+
+def delete_message_files(message_ids):
+    """Delete the attachments of these messages now, and their stored files once the caller's
+    transaction commits (never before: a rollback must find the files still there)."""
+    attachments = Attachment.objects.filter(message_id__in=message_ids)
+    media_services.delete_files_of(attachments)
+    attachments.delete()
+
+
 # --- Removing a message (moderation) ---------------------------------------------------------
 
 
 def remove_message(*, message, removed_by):
     """Remove a message for everyone: its row stays at its seq, blanked and marked removed; its files go.
 
-    For staff acting on a report (accounts.moderation), so removed_by need not be a participant.
+    For staff acting on a report (moderation.services), so removed_by need not be a participant.
     One transaction (the caller's, when it has one): the body is emptied, removed_at/removed_by
     are set by a conditional UPDATE (two staff acting at once remove it once), the attachment rows
     are deleted and their stored files deleted after commit. After commit every current
@@ -544,7 +598,7 @@ def remove_message(*, message, removed_by):
     message_id = message.pk
     with transaction.atomic():
         blanked = Message.objects.filter(pk=message_id, kind=Message.Kind.TEXT, removed_at__isnull=True).update(
-            body="", removed_at=timezone.now(), removed_by=removed_by
+            body="", card=None, card_key=None, removed_at=timezone.now(), removed_by=removed_by
         )
         if not blanked:
             current = Message.objects.filter(pk=message_id).values_list("kind", flat=True).first()
@@ -553,8 +607,7 @@ def remove_message(*, message, removed_by):
             if current == Message.Kind.SYSTEM:
                 raise Refused("not_allowed", "A system line can't be removed.")
             raise Refused("already_removed", "This message was already removed.")
-        media_services.delete_message_files([message_id])
-        Attachment.objects.filter(message_id=message_id).delete()
+        delete_message_files([message_id])
         removed = Message.objects.select_related("sender__profile").get(pk=message_id)
         _remember_attachments(removed, [])
         transaction.on_commit(lambda: events.broadcast_message_removed(removed))

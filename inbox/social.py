@@ -1,4 +1,4 @@
-"""Who can reach whom, inside the inbox (issue 5): routes, message requests, blocks and mutes.
+"""Who can reach whom, inside the inbox: routes, message requests, blocks and mutes.
 
 accounts.services holds the social rules themselves (message_routes, sender_audience, the
 per-hour limits). This module applies them wherever the inbox opens a door, and holds the
@@ -25,11 +25,11 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 
 from accounts import services as accounts_services
-from accounts.services import Refused
 from accounts.models import Block, Profile
+from common.errors import Refused
 
 from . import events
-from .models import Participant, Thread, hand_written_sql
+from .models import NOT_FOUND, Participant, Thread, direct_key, hand_written_sql, thread_id_of
 
 ACCEPTED = Participant.State.ACCEPTED
 REQUEST = Participant.State.REQUEST
@@ -163,8 +163,6 @@ def accept_request(*, user, thread):
     and, after commit, every member gets "read" ("Seen"), and the user's own sockets their new
     badge and requests counts. Accepting an accepted conversation changes nothing.
     """
-    from .services import NOT_FOUND, thread_id_of
-
     thread_id = thread_id_of(thread)
     with transaction.atomic():
         members = list(
@@ -190,8 +188,6 @@ def accept_request(*, user, thread):
 
 
 def _request_ids(threads):
-    from .services import thread_id_of
-
     ids = set()
     for thread in threads:
         try:
@@ -204,34 +200,29 @@ def _request_ids(threads):
 def delete_requests(*, user, threads):
     """Remove message requests from the user's view (one UPDATE); returns how many were removed.
 
+    user: a User or a user id.
     Only the user's own pending requests move; other ids are ignored, so a bulk form cannot touch
     anything else. The writer is not told; a new message in a deleted 1:1 brings it back as a request.
     """
     ids = _request_ids(threads)
     if not ids:
         return 0
+    user_id = accounts_services.user_id_of(user)
     with transaction.atomic():
-        deleted = Participant.objects.filter(user=user, thread_id__in=ids, state=REQUEST).update(state=DELETED)
+        deleted = Participant.objects.filter(user_id=user_id, thread_id__in=ids, state=REQUEST).update(state=DELETED)
         if deleted:
-            transaction.on_commit(lambda: events.send_requests_update(user_id=user.pk))
+            transaction.on_commit(lambda: events.send_requests_update(user_id=user_id))
     return deleted
 
 
-def block_person(*, blocker, blocked):
-    """Block someone from wherever it is asked (a profile, a report): True when the block is new.
-
-    accounts.services.block, and in the same transaction the 1:1 request blocked sent blocker, if
-    one is pending, leaves blocker's Requests as the Requests tab's Block would leave it: it could
-    never be answered or written to again. Their group requests stay, since other people are in
-    those groups (blocker can still delete them).
+def forget_request_of_blocked(*, blocker_id, blocked_id, **_signal):
+    """When blocker blocks blocked (accounts' person_blocked signal, inside the block's transaction),
+    the 1:1 request blocked sent blocker, if one is pending, leaves blocker's Requests as the
+    Requests tab's Block would leave it: it could never be answered or written to again. Their
+    group requests stay, since other people are in those groups (blocker can still delete them).
     """
-    from .services import direct_key
-
-    with transaction.atomic():
-        created = accounts_services.block(blocker=blocker, blocked=blocked)
-        direct = Thread.objects.filter(direct_key=direct_key(blocker.pk, blocked.pk)).values_list("pk", flat=True)
-        delete_requests(user=blocker, threads=list(direct))
-    return created
+    direct = Thread.objects.filter(direct_key=direct_key(blocker_id, blocked_id)).values_list("pk", flat=True)
+    delete_requests(user=blocker_id, threads=list(direct))
 
 
 def block_requests(*, user, threads):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin
 from media.images import describe_bytes
 from media.models import Attachment
 

@@ -12,7 +12,8 @@ class Attachment(models.Model):
     """One uploaded file: a photo, video, voice note or document.
 
     Before it is sent it belongs to its owner alone; once attached to a message, every current
-    participant of that message's thread may fetch it (media.services.get_attachment_for decides).
+    participant of that message's thread may fetch it (the inbox's access rule, asked by
+    media.services.get_attachment_for).
     The stored file's key is random; original_name is display text and never touches storage.
     """
 

@@ -1,7 +1,7 @@
 """The rules for files people send: what is accepted, where it is stored, who may fetch it.
 
 Every upload goes through store_upload (the JSON upload view and the inbox's no-JavaScript form);
-every download through get_attachment_for. The inbox send path calls attach_to_message inside its
+every download through get_attachment_for, which asks the access rules other apps registered. The inbox send path calls attach_to_message inside its
 own transaction, so a message never exists without its files. Storage writes cannot roll back, so
 each function here that writes or deletes files says what it does when something fails.
 """
@@ -21,7 +21,7 @@ from django.db.models import Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services as accounts_services
+from common import errors
 from media import kinds
 from media.attachment_images import reencode_attachment_image
 from media.images import ImageRefused, describe_bytes
@@ -36,10 +36,10 @@ NAME_MAX_LENGTH = 150
 STORED_IMAGE_TYPES = {file_type.content_type: file_type for file_type in (kinds.JPEG, kinds.PNG, kinds.GIF, kinds.WEBP)}
 
 
-class Refused(accounts_services.Refused):
+class Refused(errors.Refused):
     """An upload, download or attachment refused; `detail` is written for the person concerned.
 
-    The project's one refusal (accounts.services.Refused), so the inbox's send path, its views and
+    The project's one refusal (common.errors.Refused), so the inbox's send path, its views and
     the socket catch it like any other, with its own HTTP status: 404 for anything the person may
     not see (exactly as for something that does not exist), 413 for sizes and volumes, 400 otherwise.
     """
@@ -239,13 +239,29 @@ def _delete_rows_and_files(attachments):
 
 # --- Access -------------------------------------------------------------------------------------
 
+# Who may fetch a file once it is put to use is decided by the app that uses it (the inbox for
+# files sent in a conversation): each registers a function user -> Q over Attachment, from its
+# AppConfig.ready(), so this app never needs to know what a conversation is.
+_access_rules = []
+
+
+def register_access_rule(rule):
+    """Let another app widen who may fetch attachments: rule(user) returns a Q over Attachment
+    naming the files that user may fetch through that app's use of them."""
+    if rule not in _access_rules:
+        _access_rules.append(rule)
+    return rule
+
+
 def visible_to(user):
-    """Attachments the user may fetch: their own unsent uploads, and files sent in their threads."""
+    """Attachments the user may fetch: their own unsent uploads, and whatever a registered access
+    rule allows them (files sent in their conversations)."""
     if not user.is_authenticated:
         return Attachment.objects.none()
-    return Attachment.objects.filter(
-        Q(owner=user, message__isnull=True) | Q(message__thread__participants__user=user)
-    )
+    allowed = Q(owner=user, message__isnull=True)
+    for rule in _access_rules:
+        allowed |= rule(user)
+    return Attachment.objects.filter(allowed)
 
 
 def get_attachment_for(user, pk):
@@ -349,26 +365,18 @@ def attachment_payload(attachment):
 
 # --- Deleting -----------------------------------------------------------------------------------
 
-def delete_message_files(messages):
-    """Before deleting messages: have their attachments' files deleted once the deletion commits.
-
-    `messages` is a Message, a queryset or a list. The rows go with the messages (CASCADE); call
-    this in the same transaction, before the delete.
-    """
-    from inbox.models import Message
-
-    if isinstance(messages, Message):
-        messages = [messages]
-    names = _stored_names(Attachment.objects.filter(message__in=messages))
+def delete_files_of(attachments):
+    """Before deleting attachment rows (directly or by cascade): have their stored files deleted
+    once the deletion commits. `attachments` is an Attachment queryset; call this in the same
+    transaction, before the delete. Returns how many files will go."""
+    names = _stored_names(attachments)
     transaction.on_commit(lambda: delete_stored_files(names))
     return len(names)
 
 
 def delete_user_files(user):
     """Before deleting an account: have every file they uploaded deleted once the deletion commits."""
-    names = _stored_names(Attachment.objects.filter(owner=user))
-    transaction.on_commit(lambda: delete_stored_files(names))
-    return len(names)
+    return delete_files_of(Attachment.objects.filter(owner=user))
 
 
 def _stored_names(queryset):

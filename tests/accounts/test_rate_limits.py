@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from accounts import ratelimit, services
+from accounts import services
+from common import ratelimit
 from accounts.models import Profile, User
 
 pytestmark = pytest.mark.django_db

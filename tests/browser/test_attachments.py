@@ -156,10 +156,10 @@ async def test_a_message_removed_by_moderation_vanishes_from_open_pages(live_sit
         from django.core.files.uploadedfile import SimpleUploadedFile
         from django.test import Client
 
-        from accounts import moderation
+        from moderation import services as moderation
         from inbox.services import send_message
         from media.services import store_upload
-        from tests.accounts.test_moderation_admin import make_moderator
+        from tests.moderation.test_admin import make_moderator
 
         photo = store_upload(owner=alice, uploaded_file=SimpleUploadedFile("beach.jpg", samples.jpeg()))
         message = send_message(sender=alice, thread=direct, body="you will regret this", attachment_ids=[photo.pk])[0]

@@ -201,6 +201,7 @@ async def test_a_message_reaches_every_tab_of_every_participant_and_no_one_else(
         "created": message.created.isoformat(),
         "client_id": "c-1",
         "attachments": [],
+        "card": None,
     }
     assert f'id="message-{message.pk}"' in frame["html"] and "Hello Bob" in frame["html"]
     assert await receive_type(alice_other_tab, "message.new") == frame

@@ -470,7 +470,8 @@ def test_message_payload_is_the_contract_object_in_json_types(make_thread, alice
         "body": "hi <b>bob</b>",
         "created": message.created.isoformat(),
         "client_id": "c-9",
-        "attachments": [],  # issue 4: always present; tests/inbox/test_attachments.py covers files
+        "attachments": [],  # always present; tests/inbox/test_attachments.py covers files
+        "card": None,  # tests/inbox/test_cards.py covers cards
     }
     assert datetime.fromisoformat(payload["created"]) == message.created
     assert json.loads(json.dumps(payload)) == payload

@@ -9,7 +9,7 @@ import html
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts import services as accounts_services
@@ -405,6 +405,20 @@ def test_blocking_with_a_report_also_deletes_their_pending_request(client, reque
     response = login(client, bob).post(f"/report/message/{message.pk}/", {"reason": "spam", "details": "", "also_block": "on"})
     assert response.status_code == 302
     assert Block.objects.filter(blocker=bob, blocked=alice).exists()
+    assert state_of(request_thread, bob) == "deleted"
+
+
+def test_a_block_made_anywhere_drops_their_pending_request_and_a_rollback_keeps_it(request_thread, alice, bob):
+    """The rule lives with the block itself (accounts' person_blocked signal, in its transaction):
+    a block from the admin or a shell cleans Requests too, and one rolled back changes nothing."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        accounts_services.block(blocker=bob, blocked=alice)
+        assert state_of(request_thread, bob) == "deleted"
+        raise RuntimeError("rolled back")
+    assert state_of(request_thread, bob) == "request"
+    assert not Block.objects.filter(blocker=bob, blocked=alice).exists()
+
+    accounts_services.block(blocker=bob, blocked=alice)
     assert state_of(request_thread, bob) == "deleted"
 
 

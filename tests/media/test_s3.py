@@ -205,7 +205,7 @@ def test_pruning_and_deleting_remove_objects_from_the_bucket(
     assert object_keys(bucket) == [sent.file.name]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_message_files(message)
+        services.delete_files_of(Attachment.objects.filter(message=message))
         message.delete()
     assert object_keys(bucket) == []
 

@@ -154,7 +154,7 @@ def test_deleting_a_message_deletes_its_files_once_committed(
 
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
-            services.delete_message_files(message)
+            services.delete_files_of(Attachment.objects.filter(message=message))
             message.delete()
 
     assert Attachment.objects.filter(pk=photo.pk).count() == 0
@@ -168,7 +168,7 @@ def test_files_stay_when_the_deletion_rolls_back(upload, conversation, alice, se
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            services.delete_message_files(message)
+            services.delete_files_of(Attachment.objects.filter(message=message))
             message.delete()
             raise RuntimeError("changed my mind")
 

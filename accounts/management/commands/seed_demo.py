@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, create_demo_people, demo_usernames
 from accounts.models import User
+from accounts.signals import demo_people_created
 
 
 class Command(BaseCommand):
@@ -30,11 +31,10 @@ class Command(BaseCommand):
                 "PARLEY_DEBUG off. Pass --allow-production if this really is a throwaway site."
             )
         people = create_demo_people()
-        # The inbox's demo data builds on the same people.
-        from inbox.demo import seed_conversations
-
-        created = seed_conversations(people)
-        self.stdout.write(f"Demo conversations: {created} created.")
+        # The other apps' demo data (conversations, ...) builds on the same people; each says what it added.
+        for _receiver, summary in demo_people_created.send(sender=self.__class__, people=people):
+            if summary:
+                self.stdout.write(summary)
         self.print_logins(people)
 
     def print_logins(self, usernames):

@@ -9,7 +9,7 @@ Staff see message content only through a report: the admin renders a report's ev
 log_staff_view each time. Every decision (dismiss, remove the message for everyone, suspend the
 account) resolves the report and records a ModerationAction in one transaction.
 
-Refusals are accounts.services.Refused (http_status: not_found 404, not_allowed 403,
+Refusals are common.errors.Refused (http_status: not_found 404, not_allowed 403,
 rate_limited 429 with retry_after, anything else 400).
 """
 
@@ -17,13 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from inbox import services as inbox_services, social
+from accounts import services as accounts_services
+from accounts.models import User
+from common.errors import Refused
+from inbox import services as inbox_services
 from inbox.models import Message, Participant, Thread
 from media.services import attachments_prefetch
 
-from . import services
-from .models import ModerationAction, Report, StaffAccessLog, User
-from .services import Refused
+from .models import ModerationAction, Report, StaffAccessLog
 
 # How many messages a report keeps around the reported one (or of a reported conversation).
 CONTEXT_SIZE = 10
@@ -160,7 +161,7 @@ def reportable_conversation(*, reporter, thread_id):
     """
     try:
         thread = inbox_services.get_thread_for(reporter, thread_id)
-    except inbox_services.Refused:
+    except Refused:
         raise Refused("not_found", inbox_services.NOT_FOUND) from None
     others = [member for member in inbox_services.thread_participants(thread=thread) if member.user_id != reporter.pk]
     return thread, others
@@ -169,7 +170,7 @@ def reportable_conversation(*, reporter, thread_id):
 def reportable_person(*, reporter, username):
     """The active person with this username (profile loaded); not oneself."""
     try:
-        person = services.get_active_user(username)
+        person = accounts_services.get_active_user(username)
     except Refused:
         raise Refused("not_found", PERSON_NOT_FOUND) from None
     if person.pk == reporter.pk:
@@ -199,15 +200,15 @@ def _store(*, reporter, also_block, duplicate, **fields):
     if existing is not None:
         # Sending the form twice stores one report; a block asked for the second time still happens.
         if block is not None:
-            social.block_person(blocker=reporter, blocked=block)
+            accounts_services.block(blocker=reporter, blocked=block)
         return existing, False
     # Before anything is written: over the limit, nothing is stored and nobody is blocked.
-    services.check_report_rate(reporter)
+    accounts_services.check_report_rate(reporter)
     try:
         with transaction.atomic():
             report = Report.objects.create(reporter=reporter, **fields)
             if block is not None:
-                social.block_person(blocker=reporter, blocked=block)
+                accounts_services.block(blocker=reporter, blocked=block)
     except IntegrityError:
         # The same report from a second tab in the same moment (the open-report constraints).
         existing = duplicate()
@@ -322,7 +323,7 @@ def get_report_for_reporter(*, reporter, report_id):
 
 def may_moderate(staff):
     """Whether staff may act on reports: an active staff member allowed to change reports."""
-    return staff.is_active and staff.is_staff and staff.has_perm("accounts.change_report")
+    return staff.is_active and staff.is_staff and staff.has_perm("moderation.change_report")
 
 
 def _resolve(*, report, staff, resolution, note, act=None):
@@ -418,7 +419,7 @@ def suspend_reported_account(*, report, staff, note=""):
         raise Refused("not_allowed", "Only a superuser can suspend a staff account, and never their own.")
 
     def suspend(_locked):
-        services.deactivate_account(user=person)
+        accounts_services.deactivate_account(user=person)
 
     return _resolve(report=report, staff=staff, resolution=Report.Resolution.ACCOUNT_SUSPENDED, note=note, act=suspend)
 

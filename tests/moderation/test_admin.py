@@ -15,11 +15,12 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from accounts import moderation
-from accounts.models import ModerationAction, Report, StaffAccessLog, User
+from accounts.models import User
 from inbox import services as inbox
 from inbox.models import Message
 from media import services as media_services
+from moderation import services as moderation
+from moderation.models import ModerationAction, Report, StaffAccessLog
 from tests.inbox.conftest import ORIGIN, TIMEOUT, fresh_channel_layer, make_thread  # noqa: F401  (fixtures)
 from tests.media import samples
 
@@ -35,7 +36,7 @@ def make_moderator(username="mod", *, can_act=True):
     """A staff member who may see reports and, with can_act, decide on them (not a superuser)."""
     staff = User.objects.create_user(username, f"{username}@example.com", "x-long-password", is_staff=True)
     codenames = ["view_report"] + (["change_report"] if can_act else [])
-    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts", codename__in=codenames))
+    staff.user_permissions.set(Permission.objects.filter(content_type__app_label="moderation", codename__in=codenames))
     return staff
 
 
@@ -75,11 +76,11 @@ def reported(make_thread, alice, bob):
 
 
 def change_url(report):
-    return f"/admin/accounts/report/{report.pk}/change/"
+    return f"/admin/moderation/report/{report.pk}/change/"
 
 
 def moderate_url(report, action):
-    return f"/admin/accounts/report/{report.pk}/moderate/{action}/"
+    return f"/admin/moderation/report/{report.pk}/moderate/{action}/"
 
 
 def text(response):
@@ -90,7 +91,7 @@ def text(response):
 
 
 def test_the_queue_lists_reports_by_their_facts_without_the_reported_words(moderator_client, reported):
-    response = moderator_client.get("/admin/accounts/report/")
+    response = moderator_client.get("/admin/moderation/report/")
     html = text(response)
     assert response.status_code == 200
     for column in ("Created", "Kind", "Reason", "Status", "Reporter", "Reported person"):
@@ -103,7 +104,7 @@ def test_the_queue_filters_by_status_reason_and_kind_and_searches_usernames(mode
     moderation.report_person(reporter=carol, username="alice", reason="spam")
 
     def rows(**query):
-        return moderator_client.get("/admin/accounts/report/", query).context["cl"].result_count
+        return moderator_client.get("/admin/moderation/report/", query).context["cl"].result_count
 
     assert rows() == 2
     assert rows(reason__exact="spam") == 1 and rows(kind__exact="message") == 1 and rows(status__exact="open") == 2
@@ -120,7 +121,7 @@ def test_the_queue_runs_the_same_queries_for_one_report_or_ten(
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
-            assert moderator_client.get("/admin/accounts/report/").status_code == 200
+            assert moderator_client.get("/admin/moderation/report/").status_code == 200
         return len(captured)
 
     first = make_user("reporter0")
@@ -150,7 +151,7 @@ def test_a_report_page_shows_the_evidence_as_a_conversation(moderator_client, re
 def test_a_report_page_leads_to_the_other_reports_about_the_same_person(moderator_client, reported, carol):
     moderation.report_person(reporter=carol, username="bob", reason="spam")
     html = text(moderator_client.get(change_url(reported)))
-    link = f"/admin/accounts/report/?reported_user__id__exact={reported.reported_user_id}"
+    link = f"/admin/moderation/report/?reported_user__id__exact={reported.reported_user_id}"
     assert f'<a href="{link}">1 other report about them</a> (1 open)' in html
     assert moderator_client.get(link).context["cl"].result_count == 2
 
@@ -164,7 +165,7 @@ def test_every_view_of_a_report_is_logged_with_the_staff_member_and_time(moderat
     assert all(entry.staff == moderator and entry.report == reported and entry.viewed_at >= before for entry in entries)
     assert entries[0].what == "Reported message and 3 messages of context"
     # The queue itself shows no content and logs nothing.
-    moderator_client.get("/admin/accounts/report/")
+    moderator_client.get("/admin/moderation/report/")
     assert StaffAccessLog.objects.count() == 2
 
 
@@ -172,22 +173,22 @@ def test_the_access_log_is_visible_to_superusers_only_and_read_only(moderator_cl
     moderator_client.get(change_url(reported))
     entry = StaffAccessLog.objects.get()
 
-    assert moderator_client.get("/admin/accounts/staffaccesslog/").status_code == 403
-    assert "/admin/accounts/staffaccesslog/" not in moderator_client.get("/admin/").content.decode()
+    assert moderator_client.get("/admin/moderation/staffaccesslog/").status_code == 403
+    assert "/admin/moderation/staffaccesslog/" not in moderator_client.get("/admin/").content.decode()
     assert "Viewed by" not in moderator_client.get(change_url(reported)).content.decode()
 
-    html = text(root_client.get("/admin/accounts/staffaccesslog/"))
+    html = text(root_client.get("/admin/moderation/staffaccesslog/"))
     assert "mod" in html and "Reported message and 3 messages of context" in html
-    assert root_client.get(f"/admin/accounts/staffaccesslog/{entry.pk}/change/").status_code == 200
-    assert root_client.get("/admin/accounts/staffaccesslog/add/").status_code == 403
-    assert root_client.post(f"/admin/accounts/staffaccesslog/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert root_client.get(f"/admin/moderation/staffaccesslog/{entry.pk}/change/").status_code == 200
+    assert root_client.get("/admin/moderation/staffaccesslog/add/").status_code == 403
+    assert root_client.post(f"/admin/moderation/staffaccesslog/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert "Viewed by" in root_client.get(change_url(reported)).content.decode()
 
 
 def test_reports_cannot_be_added_edited_or_deleted_in_the_admin(root_client, reported):
-    assert root_client.get("/admin/accounts/report/add/").status_code == 403
+    assert root_client.get("/admin/moderation/report/add/").status_code == 403
     assert root_client.post(change_url(reported), {"reason": "spam"}).status_code == 403
-    assert root_client.post(f"/admin/accounts/report/{reported.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert root_client.post(f"/admin/moderation/report/{reported.pk}/delete/", {"post": "yes"}).status_code == 403
     reported.refresh_from_db()
     assert reported.reason == "harassment"
 
@@ -339,7 +340,7 @@ def test_staff_who_may_only_view_reports_see_the_evidence_but_cannot_decide(repo
     html = text(client.get(change_url(reported)))
     assert REPORTED_WORDS in html and "formaction=" not in html
     assert client.post(moderate_url(reported, "dismiss")).status_code == 403
-    assert client.post("/admin/accounts/report/", {"action": "dismiss_selected", "_selected_action": [reported.pk]}).status_code == 200
+    assert client.post("/admin/moderation/report/", {"action": "dismiss_selected", "_selected_action": [reported.pk]}).status_code == 200
     reported.refresh_from_db()
     assert reported.is_open and not ModerationAction.objects.exists()
 
@@ -363,7 +364,7 @@ def test_decisions_are_posts_only(moderator_client, reported):
 def test_several_reports_can_be_dismissed_at_once_from_the_queue(moderator_client, moderator, reported, carol):
     other, _ = moderation.report_person(reporter=carol, username="bob", reason="spam")
     response = moderator_client.post(
-        "/admin/accounts/report/", {"action": "dismiss_selected", "_selected_action": [reported.pk, other.pk]}
+        "/admin/moderation/report/", {"action": "dismiss_selected", "_selected_action": [reported.pk, other.pk]}
     )
     assert response.status_code == 302
     assert set(Report.objects.values_list("resolution", flat=True)) == {"dismissed"}
@@ -461,7 +462,7 @@ def test_no_admin_page_shows_or_finds_an_unreported_message_or_file(
 
     urls = admin_urls_of_every_registered_model()
     assert any("/admin/inbox/thread/" in url for url in urls) and any("/admin/media/attachment/" in url for url in urls)
-    assert any(url.startswith(f"/admin/accounts/report/{reported.pk}/") for url in urls)
+    assert any(url.startswith(f"/admin/moderation/report/{reported.pk}/") for url in urls)
     for url in urls:
         response = root_client.get(url)
         assert response.status_code in {200, 302, 403}, url
@@ -477,3 +478,12 @@ def test_no_admin_page_shows_or_finds_an_unreported_message_or_file(
             response = root_client.get(changelist, {"q": words})
             if response.status_code == 200:
                 assert response.context["cl"].result_count == 0, (changelist, words)
+
+
+def test_the_old_admin_addresses_of_reports_lead_to_the_moderation_admin(moderator_client, reported):
+    old = moderator_client.get(f"/admin/accounts/report/{reported.pk}/change/")
+    assert old.status_code == 302 and old["Location"] == f"/admin/moderation/report/{reported.pk}/change/"
+    listing = moderator_client.get("/admin/accounts/report/", {"status__exact": "open"})
+    assert listing["Location"] == "/admin/moderation/report/?status__exact=open"
+    assert moderator_client.get(listing["Location"]).status_code == 200
+    assert moderator_client.get("/admin/accounts/staffaccesslog/")["Location"] == "/admin/moderation/staffaccesslog/"

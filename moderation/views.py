@@ -1,6 +1,6 @@
 """Report pages: a message, a conversation or a person, as plain forms that work without JavaScript.
 
-GET shows what is reported and the form; a valid POST calls accounts.moderation and redirects to
+GET shows what is reported and the form; a valid POST calls moderation.services and redirects to
 a confirmation page. Anyone who may not report a message or conversation gets the same 404 as
 for one that does not exist. Over the hourly limit: 429 with Retry-After, nothing stored.
 """
@@ -11,19 +11,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.models import Block
+from common.errors import Refused
 from inbox.models import Thread
 
-from . import moderation
+from . import services
 from .forms import ReportForm
-from .models import Block, Report
-from .services import Refused
+from .models import Report
 
 
 def _refused_page(request, refusal):
     """404 exactly as for a missing thing; "not_allowed" (one's own message, oneself) explains itself."""
     if refusal.http_status == 404:
         raise Http404(refusal.detail)
-    return render(request, "accounts/report_refused.html", {"detail": refusal.detail}, status=refusal.http_status)
+    return render(request, "moderation/report_refused.html", {"detail": refusal.detail}, status=refusal.http_status)
 
 
 def _report_page(request, *, target, submit):
@@ -46,10 +47,10 @@ def _report_page(request, *, target, submit):
             status, refusal_text = refusal.http_status, refusal.detail
             retry_after = refusal.retry_after
         else:
-            return redirect("accounts:report_sent", report_id=report.pk)
+            return redirect("moderation:report_sent", report_id=report.pk)
     response = render(
         request,
-        "accounts/report.html",
+        "moderation/report.html",
         {"form": form, "target": target, "already_blocked": already_blocked, "refusal": refusal_text},
         status=status,
     )
@@ -66,7 +67,7 @@ def _choices(data):
 @require_http_methods(["GET", "POST"])
 def report_message(request, message_id):
     try:
-        message = moderation.reportable_message(reporter=request.user, message_id=message_id)
+        message = services.reportable_message(reporter=request.user, message_id=message_id)
     except Refused as refusal:
         return _refused_page(request, refusal)
     target = {
@@ -80,7 +81,7 @@ def report_message(request, message_id):
     return _report_page(
         request,
         target=target,
-        submit=lambda data: moderation.report_message(reporter=request.user, message_id=message.pk, **_choices(data)),
+        submit=lambda data: services.report_message(reporter=request.user, message_id=message.pk, **_choices(data)),
     )
 
 
@@ -88,12 +89,12 @@ def report_message(request, message_id):
 @require_http_methods(["GET", "POST"])
 def report_conversation(request, thread_id):
     try:
-        thread, others = moderation.reportable_conversation(reporter=request.user, thread_id=thread_id)
+        thread, others = services.reportable_conversation(reporter=request.user, thread_id=thread_id)
     except Refused as refusal:
         return _refused_page(request, refusal)
     target = {
         "kind": Report.Kind.CONVERSATION,
-        "person": moderation.conversation_person(thread, others),
+        "person": services.conversation_person(thread, others),
         "thread": thread,
         "is_group": thread.kind == Thread.Kind.GROUP,
         "others": [member.user for member in others],
@@ -102,7 +103,7 @@ def report_conversation(request, thread_id):
     return _report_page(
         request,
         target=target,
-        submit=lambda data: moderation.report_conversation(reporter=request.user, thread_id=thread.pk, **_choices(data)),
+        submit=lambda data: services.report_conversation(reporter=request.user, thread_id=thread.pk, **_choices(data)),
     )
 
 
@@ -110,7 +111,7 @@ def report_conversation(request, thread_id):
 @require_http_methods(["GET", "POST"])
 def report_person(request, username):
     try:
-        person = moderation.reportable_person(reporter=request.user, username=username)
+        person = services.reportable_person(reporter=request.user, username=username)
     except Refused as refusal:
         return _refused_page(request, refusal)
     target = {
@@ -121,7 +122,7 @@ def report_person(request, username):
     return _report_page(
         request,
         target=target,
-        submit=lambda data: moderation.report_person(reporter=request.user, username=person.username, **_choices(data)),
+        submit=lambda data: services.report_person(reporter=request.user, username=person.username, **_choices(data)),
     )
 
 
@@ -130,7 +131,7 @@ def report_person(request, username):
 def report_sent(request, report_id):
     """The confirmation after a report: what happens next, and a way to block if not done yet."""
     try:
-        report = moderation.get_report_for_reporter(reporter=request.user, report_id=report_id)
+        report = services.get_report_for_reporter(reporter=request.user, report_id=report_id)
     except Refused as refusal:
         raise Http404(refusal.detail) from None
     person = report.reported_user
@@ -143,6 +144,6 @@ def report_sent(request, report_id):
         back, back_label = reverse("inbox:index"), "Back to the inbox"
     return render(
         request,
-        "accounts/report_sent.html",
+        "moderation/report_sent.html",
         {"report": report, "person": person, "blocked": blocked, "back": back, "back_label": back_label},
     )

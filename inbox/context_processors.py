@@ -1,8 +1,10 @@
 from django.utils.functional import SimpleLazyObject
 
+from .services import inbox_counts
+
 
 def navigation(request):
-    """Facts every page's navigation needs, read once per request.
+    """The inbox's facts in every page's navigation, read once per request.
 
     The "Inbox" badge count and the inbox's message requests count are lazy: one query for both,
     and only on pages that render one of them.
@@ -14,8 +16,6 @@ def navigation(request):
 
     def count(name):
         if not counted:
-            from inbox.services import inbox_counts
-
             counted.update(inbox_counts(user))
         return counted[name]
 

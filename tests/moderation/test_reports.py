@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts import moderation
-from accounts.models import Block, Report
-from accounts.services import Refused
+from moderation import services as moderation
+from accounts.models import Block
+from moderation.models import Report
+from common.errors import Refused
 from inbox import services as inbox
 from inbox.models import Message
 from media import services as media_services

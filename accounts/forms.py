@@ -79,7 +79,7 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["avatar"].help_text = (
-            f"JPEG, PNG, GIF or WebP, up to {describe_bytes(settings.AVATAR_MAX_BYTES)}. "
+            f"JPEG, PNG, GIF, WebP or HEIC, up to {describe_bytes(settings.AVATAR_MAX_BYTES)}. "
             "It is cropped to a square."
         )
 

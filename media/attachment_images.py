@@ -22,9 +22,11 @@ from media.images import (
 )
 
 # What a stored still picture is encoded as, by the decoder that read it. A still GIF becomes a
-# PNG: the same pixels, losslessly, without GIF's 256-colour limit on later edits.
+# PNG: the same pixels, losslessly, without GIF's 256-colour limit on later edits. A HEIC photo
+# becomes a JPEG, which every browser shows (only Safari shows HEIC).
 STILL_OUTPUT = {
     "JPEG": ("JPEG", "jpg", "image/jpeg"),
+    "HEIF": ("JPEG", "jpg", "image/jpeg"),
     "PNG": ("PNG", "png", "image/png"),
     "WEBP": ("WEBP", "webp", "image/webp"),
     "GIF": ("PNG", "png", "image/png"),
@@ -89,7 +91,7 @@ def count_gif_frames(data, stop_after):
 def reencode_attachment_image(file, *, max_bytes, max_pixels, max_frames, max_animation_pixels, thumbnail_size):
     """Check a picture sent in a conversation and return its clean stored copy and thumbnail.
 
-    Refuses with ImageRefused when the file is over max_bytes, not a JPEG/PNG/GIF/WebP, damaged,
+    Refuses with ImageRefused when the file is over max_bytes, not a JPEG/PNG/GIF/WebP/HEIC, damaged,
     over max_pixels (or Pillow's decompression-bomb guard fires), a GIF with more than max_frames
     frames, or an animation whose frames together exceed max_animation_pixels. EXIF orientation is
     applied and every piece of metadata (EXIF, GPS, comments, colour profiles) is left behind.

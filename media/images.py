@@ -1,7 +1,7 @@
 """The one way Parley accepts a picture from a person: check it, decode it safely, re-encode it.
 
-Uploaded bytes are never stored or served as sent. Only the JPEG, PNG, GIF and WebP decoders may
-touch them, sizes are checked before any decoding (bytes, then pixels from the header), and what
+Uploaded bytes are never stored or served as sent. Only the JPEG, PNG, GIF, WebP and HEIF (the
+HEIC photos phones take, through pillow-heif) decoders may touch them, sizes are checked before any decoding (bytes, then pixels from the header), and what
 gets stored is a fresh encoding of the pixels alone: no EXIF (so no GPS position), no comments, no
 colour-profile tricks, no trailing bytes such as an HTML page glued behind a valid image.
 
@@ -15,8 +15,14 @@ from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
-ALLOWED_DECODERS = ("JPEG", "PNG", "GIF", "WEBP")
+# Teaches Pillow to open HEIF/HEIC (HEVC pictures, decoded by the wheel's own libheif). Nothing
+# else changes: Image.open still tries only the decoders named in ALLOWED_DECODERS. Thumbnails,
+# depth maps and auxiliary images in the container are left unread.
+register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+ALLOWED_DECODERS = ("JPEG", "PNG", "GIF", "WEBP", "HEIF")
 
 # Output encoders and what the stored file is then called and served as.
 OUTPUT_FORMATS = {
@@ -74,7 +80,7 @@ def too_large(max_bytes):
 
 
 def not_an_image():
-    return ImageRefused("not_an_image", "This file isn't a picture Parley can use. Choose a JPEG, PNG, GIF or WebP image.")
+    return ImageRefused("not_an_image", "This file isn't a picture Parley can use. Choose a JPEG, PNG, GIF, WebP or HEIC image.")
 
 
 def open_checked(data, max_pixels):
@@ -157,7 +163,7 @@ def reencode_image(file, *, max_bytes, max_pixels, square_size=None, output_form
     """Check an uploaded picture and return a clean re-encoding of it.
 
     Refuses with ImageRefused (nothing is written anywhere) when the file is over max_bytes, not a
-    JPEG/PNG/GIF/WebP, damaged, or over max_pixels (also when Pillow's own decompression-bomb
+    JPEG/PNG/GIF/WebP/HEIC, damaged, or over max_pixels (also when Pillow's own decompression-bomb
     guard fires). EXIF orientation is applied, then all metadata dropped. With square_size the
     picture is centre-cropped to a square of that many pixels. Animated pictures keep their first
     frame.

@@ -48,7 +48,11 @@ JPEG = FileType("image", "image/jpeg", "jpg", ("jpeg", "jpe", "jfif"))
 PNG = FileType("image", "image/png", "png", ("apng",))
 GIF = FileType("image", "image/gif", "gif")
 WEBP = FileType("image", "image/webp", "webp")
+# What iPhones take photos as. Never stored as such: media.attachment_images re-encodes it to JPEG.
+HEIC = FileType("image", "image/heic", "heic", ("heif", "hif"))
 MP4 = FileType("video", "video/mp4", "mp4", ("m4v",))
+# What iPhones record video as: the MP4 box format under Apple's own brand (or no ftyp at all).
+MOV = FileType("video", "video/quicktime", "mov", ("qt",))
 WEBM_VIDEO = FileType("video", "video/webm", "webm")
 M4A = FileType("audio", "audio/mp4", "m4a", ("mp4", "m4b"))
 MP3 = FileType("audio", "audio/mpeg", "mp3")
@@ -65,7 +69,7 @@ ODP = FileType("document", "application/vnd.oasis.opendocument.presentation", "o
 TEXT = FileType("document", "text/plain", "txt", ("text", "md", "markdown", "log"))
 CSV = FileType("document", "text/csv", "csv", ("tsv",))
 
-ALL_TYPES = (JPEG, PNG, GIF, WEBP, MP4, WEBM_VIDEO, M4A, MP3, OGG, WEBM_AUDIO, PDF, ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP,
+ALL_TYPES = (JPEG, PNG, GIF, WEBP, HEIC, MP4, MOV, WEBM_VIDEO, M4A, MP3, OGG, WEBM_AUDIO, PDF, ZIP, DOCX, XLSX, PPTX, ODT, ODS, ODP,
              TEXT, CSV)
 KIND_NAMES = {"image": "a picture", "video": "a video", "audio": "audio", "document": "a document"}
 
@@ -113,6 +117,8 @@ def _detect(file, head):
         return WEBP
     if head[4:8] == b"ftyp":
         return _iso_media_type(file, head)
+    if head[4:8] in QUICKTIME_FIRST_ATOMS and (quicktime := _bare_quicktime_type(file)):
+        return quicktime
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return _webm_type(head)
     if head.startswith(b"OggS"):
@@ -128,8 +134,8 @@ def _detect(file, head):
 
 # --- MP4 / M4A ------------------------------------------------------------------------------
 
-# Major brands browsers play as MP4. QuickTime ("qt  "), 3GP and HEIF/AVIF images share the box
-# format but are not on Parley's list.
+# Major brands browsers play as MP4. QuickTime ("qt  ") and HEIF images share the box format and
+# are recognised below; 3GP and AVIF are not on Parley's list.
 VIDEO_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"M4V ",
                 b"dash", b"mmp4", b"MSNV"}
 AUDIO_BRANDS = {b"M4A ", b"M4B "}
@@ -137,8 +143,26 @@ CONTAINER_BOXES = {b"moov", b"trak", b"mdia"}
 MAX_BOXES = 10_000
 
 
+QUICKTIME_BRAND = b"qt  "
+# HEVC-coded HEIF images (what phones write); "mif1"/"msf1" are generic HEIF brands, accepted only
+# when a compatible brand says the pictures are HEVC (an AVIF also starts "mif1").
+HEIC_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}
+GENERIC_HEIF_BRANDS = {b"mif1", b"msf1"}
+
+
+def _compatible_brands(head):
+    """The compatible brands listed in the ftyp box that starts the file."""
+    size = struct.unpack(">I", head[:4])[0]
+    return {head[position:position + 4] for position in range(16, min(size, len(head)) - 3, 4)}
+
+
 def _iso_media_type(file, head):
     brand = head[8:12]
+    if brand in HEIC_BRANDS or (brand in GENERIC_HEIF_BRANDS and _compatible_brands(head) & HEIC_BRANDS):
+        return HEIC
+    if brand == QUICKTIME_BRAND:
+        # Like MP4, the ftyp box decides; a QuickTime file with only a sound track is still a movie.
+        return MOV
     if brand in AUDIO_BRANDS:
         return M4A
     if brand not in VIDEO_BRANDS:
@@ -182,6 +206,45 @@ def _track_handlers(file):
                 handlers.add(file.read(4))
             position += size
     return handlers
+
+
+# Files from older QuickTime writers have no ftyp: their first atom is one of these.
+QUICKTIME_FIRST_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+# Atoms found at the top level of a QuickTime movie; anything else there means it is not one.
+QUICKTIME_TOP_ATOMS = QUICKTIME_FIRST_ATOMS | {b"ftyp", b"uuid", b"meta", b"PICT"}
+
+
+def _bare_quicktime_type(file):
+    """MOV when the top level of the file is a chain of QuickTime atoms, ending exactly at the end
+    of the file, holding a movie (moov) atom; None otherwise (such as a text whose fifth to eighth
+    characters happen to be "moov", which is then checked as text)."""
+    file.seek(0, io.SEEK_END)
+    end = file.tell()
+    position = 0
+    atom_types = set()
+    for _ in range(MAX_BOXES):
+        if position >= end:
+            break
+        file.seek(position)
+        header = file.read(16)
+        if len(header) < 8:
+            return None
+        size, atom_type = struct.unpack(">I4s", header[:8])
+        header_size = 8
+        if size == 1:
+            if len(header) < 16:
+                return None
+            size = struct.unpack(">Q", header[8:16])[0]
+            header_size = 16
+        elif size == 0:
+            size = end - position  # the last atom runs to the end of the file
+        if atom_type not in QUICKTIME_TOP_ATOMS or size < header_size or position + size > end:
+            return None
+        atom_types.add(atom_type)
+        position += size
+    if position != end or b"moov" not in atom_types:
+        return None
+    return MOV
 
 
 # --- WebM -----------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ THUMBNAIL_TYPES = {"webp": "image/webp", "gif": "image/gif"}
 INLINE_TYPES = {
     "image/jpeg", "image/png", "image/gif", "image/webp",
     "video/mp4", "video/webm",
+    # Safari plays every QuickTime movie; other browsers those coded H.264, as MP4 (the rest download).
+    "video/quicktime",
     "audio/mpeg", "audio/mp4", "audio/ogg", "audio/webm",
 }
 

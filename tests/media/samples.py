@@ -163,3 +163,29 @@ def text():
 
 def exe():
     return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode"
+
+
+def heic(size=(64, 48), *, gps=False, orientation=None, color=(30, 120, 200)):
+    """A real HEIC photo, as an iPhone takes them, written by pillow-heif (HEVC inside a HEIF box)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    image = Image.new("RGB", size, color)
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 4, size[1] // 4), fill=(255, 200, 0))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    if orientation:
+        exif[0x0112] = orientation
+    if gps:
+        exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    buffer = io.BytesIO()
+    image.save(buffer, "HEIF", exif=exif.tobytes(), xmp=b"<x:xmpmeta>taken at home</x:xmpmeta>", quality=70)
+    return buffer.getvalue()
+
+
+def quicktime(*, ftyp=True, handler=b"vide"):
+    """A minimal QuickTime movie: ftyp "qt  " (or none, as older writers did), wide, mdat, then moov."""
+    hdlr = box(b"hdlr", b"\x00" * 4 + b"mhlr" + handler + b"appl" + b"\x00" * 8 + b"\x00")
+    moov = box(b"moov", box(b"mvhd", b"\x00" * 100) + box(b"trak", box(b"mdia", hdlr)))
+    head = box(b"ftyp", b"qt  " + b"\x00\x00\x02\x00" + b"qt  ") if ftyp else b""
+    return head + box(b"wide") + box(b"mdat", b"\x00" * 64) + moov

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class PostsConfig(AppConfig):
+    name = "posts"
+    verbose_name = "Posts and stories"
+
+    def ready(self):
+        # media knows nothing of posts: the public side tells it whose files it uses and who may see them.
+        from accounts import signals as accounts_signals
+        from media import services as media_services
+
+        from . import demo, services
+
+        media_services.register_access_rule(services.pictures_visible_to, anonymous=True)
+        media_services.register_access_rule(services.story_files_visible_to)
+        media_services.register_claim_rule(services.claimed_uploads)
+        accounts_signals.demo_people_created.connect(demo.seed_for_demo_people, dispatch_uid="posts.demo")

@@ -364,7 +364,9 @@ def update_cards(*, kind, ref, **changes):
     key = f"{kind}:{ref}"
     changed = []
     with transaction.atomic():
-        for message in Message.objects.select_for_update().filter(card_key=key).select_related("sender__profile"):
+        # of=("self",): the sender is on the nullable side of a join (system lines have none), which
+        # PostgreSQL refuses to lock; only the messages need locking.
+        for message in Message.objects.select_for_update(of=("self",)).filter(card_key=key).select_related("sender__profile"):
             card, _key = clean_card({**message.card, **changes})
             Message.objects.filter(pk=message.pk).update(card=card)
             message.card = card

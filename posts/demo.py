@@ -6,8 +6,6 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts import services as accounts_services
-
 from . import services
 from .models import Comment, Post, Story
 
@@ -53,10 +51,12 @@ def seed_for_demo_people(*, people, **_signal):
                 comment = services.add_comment(author=people[commenter], post=post, body=line)
                 Comment.objects.filter(pk=comment.pk).update(created=now - timedelta(minutes=minutes_ago - offset))
                 comments += 1
-    if "bob" in people and "alice" in people:
-        accounts_services.follow(follower=people["alice"], followed=people["bob"])
+    if "bob" in people:
         if not Story.objects.filter(author=people["bob"], expires_at__gt=now).exists():
             services.create_story(author=people["bob"], uploaded_file=_demo_picture((79, 70, 229)),
                                   caption="Morning ride by the lake 🚲")
             stories += 1
-    return f"Demo posts: {posts} posts, {comments} comments, {stories} live stories created."
+    return (
+        f"Demo posts: {posts} post{'s' if posts != 1 else ''}, {comments} comment{'s' if comments != 1 else ''} "
+        f"and {stories} live stor{'ies' if stories != 1 else 'y'} created."
+    )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from . import services
 from .models import Comment, Post, Story
 
-# (author, minutes ago, text, pinned, [(commenter, text)])
+# (author, minutes ago, text, pinned, [(commenter, text)]); the roasting-day post comes with a picture.
 DEMO_POSTS = [
     ("northwind", 3000, "How long do your beans keep? Two to four weeks after the roast date, sealed, away from light. "
      "We print the roast date on every bag.", True, [("alice", "Good to know, thanks!")]),
@@ -26,12 +26,16 @@ DEMO_POSTS = [
 ]
 
 
-def _demo_picture(color):
+def _demo_picture(color, *, size=(720, 1280), name="story.jpg"):
+    """A soft two-colour gradient, drawn here so the demo needs no image files."""
     from PIL import Image
 
+    top = Image.new("RGB", size, color)
+    bottom = Image.new("RGB", size, tuple(min(255, channel + 90) for channel in color))
+    mask = Image.linear_gradient("L").resize(size)
     buffer = io.BytesIO()
-    Image.new("RGB", (720, 1280), color).save(buffer, "JPEG", quality=80)
-    return SimpleUploadedFile("story.jpg", buffer.getvalue(), content_type="image/jpeg")
+    Image.composite(bottom, top, mask).save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
 def seed_for_demo_people(*, people, **_signal):
@@ -41,7 +45,8 @@ def seed_for_demo_people(*, people, **_signal):
     for author, minutes_ago, text, pinned, lines in DEMO_POSTS:
         if author not in people or Post.objects.filter(author=people[author], body=text).exists():
             continue
-        post = services.create_post(author=people[author], body=text)
+        pictures = [_demo_picture((120, 72, 40), size=(1200, 800), name="roast.jpg")] if "Roasting day" in text else []
+        post = services.create_post(author=people[author], body=text, uploaded_files=pictures)
         Post.objects.filter(pk=post.pk).update(created=now - timedelta(minutes=minutes_ago))
         if pinned:
             services.pin_post(user=people[author], post=post, pinned=True)

@@ -20,7 +20,7 @@ class CommentForm(forms.Form):
 
 class PrivateReplyForm(forms.Form):
     body = forms.CharField(
-        label="Message", required=False, max_length=5000,
+        label="Message", max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 5000, "autofocus": True}),
     )
 

@@ -512,14 +512,18 @@ def _send_to(*, sender, recipient, body, card):
     return thread, message
 
 
-def reply_to_post(*, sender, post, body=""):
-    """"Reply privately" on a post: a DM to its author with the post's card ("Replied to your post")."""
+def reply_to_post(*, sender, post, body):
+    """"Reply privately" on a post: a DM to its author with the post's card ("Replied to your post").
+
+    The words are required, as for the comment and story replies: a card alone says nothing.
+    """
     post = get_post_for(sender, post.pk)
+    body = inbox_services.clean_body(body)
     return _send_to(sender=sender, recipient=post.author, body=body,
                     card=post_card(post, label="Replied to your post"))
 
 
-def reply_to_comment(*, sender, comment, body=""):
+def reply_to_comment(*, sender, comment, body):
     """The post's author answers a comment in private: a DM to the commenter with the comment's card.
 
     Only the post's author may ("Replied to your comment"); blocks and policies apply as for any DM.
@@ -528,6 +532,7 @@ def reply_to_comment(*, sender, comment, body=""):
     if post.author_id != sender.pk:
         raise Refused("not_allowed", "Only the post's author can reply privately to its comments.")
     comment.post = post
+    body = inbox_services.clean_body(body)
     return _send_to(sender=sender, recipient=comment.author, body=body,
                     card=comment_card(comment, label="Replied to your comment"))
 

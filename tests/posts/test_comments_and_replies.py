@@ -218,3 +218,26 @@ def test_deleting_a_comment_marks_its_cards(alice, bob, make_post):
     card = Message.objects.get(card_key=f"comment:{comment.pk}").card
     assert card["unavailable"] is True and card["unavailable_text"] == "This comment is no longer available"
     assert card["excerpt"] == ""
+
+
+def test_a_private_reply_needs_words(client, alice, bob, make_post):
+    post = make_post(alice)
+    with pytest.raises(Refused) as refused:
+        services.reply_to_post(sender=bob, post=post, body="  ")
+    assert refused.value.code == "empty_body"
+    client.force_login(bob)
+    assert client.post(f"/p/{post.pk}/reply/", {"body": ""}).status_code == 400
+    assert Message.objects.count() == 0
+
+
+def test_deleting_an_account_takes_its_posts_pictures_and_stories(alice, bob, make_post, make_story, follows):
+    from django.db import connection, transaction
+
+    post = make_post(alice, "Mine", [picture()])
+    services.add_comment(author=bob, post=post, body="Nice")
+    make_story(alice)
+    with transaction.atomic():
+        alice.delete()
+    # Picture and story rows point at attachments without a cascade from them: none may be left dangling.
+    connection.check_constraints()
+    assert Attachment.objects.count() == 0 and Comment.objects.count() == 0

@@ -1,7 +1,7 @@
 // The public side's few live touches (every page works without them):
 // - the story viewer: arrow keys, Escape and swipes go to the previous/next story or close it;
 // - the feed: every 30 s, GET /feed/new-posts/?after=<newest cursor> → {"count": n}; when n > 0
-//   a "New posts" button appears at the top (it reloads the feed).
+//   a "New posts" button appears at the top (it reloads the feed). window.parleyPosts.poll() asks at once.
 (function () {
   "use strict";
 
@@ -43,6 +43,7 @@
       } catch (error) { /* offline for a moment: try again at the next tick */ }
     };
     window.setInterval(poll, 30000);
+    window.parleyPosts = { poll };
     document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
   }
 

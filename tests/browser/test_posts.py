@@ -105,3 +105,20 @@ async def test_carol_replies_to_bobs_story_and_bob_sees_the_story_card_with_its_
     assert await thumbnail.evaluate("image => image.complete && image.naturalWidth > 0")
     await bob.screenshot(path=os.path.join(SHOTS, "story-card-1280.png"))
     assert bob.script_errors == [] and carol.script_errors == []
+
+
+async def test_new_posts_appear_at_the_top_of_the_feed(live_site, browser, alices_post, expect):
+    from posts import services
+
+    post, _thread = alices_post
+    bob = await open_as(browser, live_site, "bob", "/")
+    await expect(bob.locator(f"#post-{post.pk}")).to_be_visible()
+    new_posts = bob.get_by_role("link", name="New posts")
+    await expect(new_posts).to_be_hidden()
+    alice = post.author
+    await sync_to_async(services.create_post)(author=alice, body="Also open on public holidays.")
+    await bob.evaluate("() => window.parleyPosts.poll()")
+    await expect(new_posts).to_be_visible()
+    await new_posts.click()
+    await expect(bob.locator(".post").first).to_contain_text("Also open on public holidays.")
+    assert bob.script_errors == []

@@ -195,9 +195,15 @@ def get_post_for(viewer, pk):
     return post
 
 
-def post_comments(post, *, limit=COMMENTS_SHOWN):
-    """The post's comments, oldest first, with authors and profiles (one query)."""
-    return list(post.comments.select_related("author__profile").order_by("created", "pk")[:limit])
+def post_comments(post, *, viewer=None, limit=COMMENTS_SHOWN):
+    """The post's comments, oldest first, with authors and profiles (one query).
+
+    With a logged-in viewer, comments by people with a block either way with them are left out.
+    """
+    comments = post.comments.all()
+    if viewer is not None and viewer.is_authenticated:
+        comments = comments.exclude(blocks_with(viewer))
+    return list(comments.select_related("author__profile").order_by("created", "pk")[:limit])
 
 
 def get_comment_for(viewer, post, pk):
@@ -560,7 +566,7 @@ def share(*, sender, thread_ids, body="", post=None, story=None):
     else:
         story = get_story_for(sender, story.pk)
         card = story_card(story, label="Shared a story")
-    thread_ids = media_services.parse_attachment_ids(thread_ids)
+    thread_ids = _ids(thread_ids)
     if not thread_ids:
         raise Refused("bad_request", "Choose at least one conversation.")
     if len(thread_ids) > 20:
@@ -601,6 +607,18 @@ class CardVisibility:
         if self._stories is None:
             self._stories = set(live_stories(self.viewer).values_list("pk", flat=True))
         return _int(ref) not in self._stories
+
+
+def _ids(values):
+    """Conversation ids from a form (strings or ints), deduplicated in order; bad_request otherwise."""
+    ids = []
+    for value in values or ():
+        pk = _int(value) if not isinstance(value, bool) else None
+        if pk is None or not 1 <= pk <= media_services.MAX_ID:
+            raise Refused("bad_request", "Choose conversations from the list.")
+        if pk not in ids:
+            ids.append(pk)
+    return ids
 
 
 def _int(value):

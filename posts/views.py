@@ -124,7 +124,7 @@ def post(request, pk):
         return _unavailable(request)
     return render(request, "posts/post.html", {
         "post": item,
-        "comments": services.post_comments(item),
+        "comments": services.post_comments(item, viewer=request.user),
         "form": CommentForm(),
         "is_author": request.user.is_authenticated and request.user.pk == item.author_id,
     })
@@ -186,7 +186,7 @@ def comment(request, pk):
         else:
             return redirect(f"{reverse('posts:post', args=[pk])}#comment-{created.pk}")
     return render(request, "posts/post.html", {
-        "post": item, "comments": services.post_comments(item), "form": form,
+        "post": item, "comments": services.post_comments(item, viewer=request.user), "form": form,
         "is_author": request.user.pk == item.author_id,
     }, status=status)
 

@@ -241,3 +241,21 @@ def test_deleting_an_account_takes_its_posts_pictures_and_stories(alice, bob, ma
     # Picture and story rows point at attachments without a cascade from them: none may be left dangling.
     connection.check_constraints()
     assert Attachment.objects.count() == 0 and Comment.objects.count() == 0
+
+
+def test_comments_of_people_i_blocked_are_left_out_for_me(client, alice, bob, carol, make_post):
+    post = make_post(alice)
+    services.add_comment(author=bob, post=post, body="Bob was here")
+    accounts_services.block(blocker=carol, blocked=bob)
+    client.force_login(carol)
+    assert "Bob was here" not in client.get(f"/p/{post.pk}/").content.decode()
+    client.force_login(alice)
+    assert "Bob was here" in client.get(f"/p/{post.pk}/").content.decode()
+
+
+def test_sending_to_a_made_up_conversation_id_is_a_bad_request(alice, make_post):
+    post = make_post(alice)
+    for ids in (["abc"], [0], [True], []):
+        with pytest.raises(Refused) as refused:
+            services.share(sender=alice, thread_ids=ids, post=post)
+        assert refused.value.code == "bad_request"

@@ -140,7 +140,7 @@ def delete(request, pk):
         messages.error(request, refusal.detail)
         return redirect("posts:post", pk)
     messages.success(request, "Post deleted.")
-    return redirect("accounts:profile", request.user.username)
+    return redirect(_back(request, reverse("accounts:profile", args=[request.user.username])))
 
 
 @login_required

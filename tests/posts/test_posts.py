@@ -236,3 +236,11 @@ def test_pinned_faq_at_most_three_shown_on_the_profile(client, alice, make_post)
     html = client.get("/u/alice/").content.decode()
     faq = html[html.index('id="faq-title"'):html.index("</section>", html.index('id="faq-title"'))]
     assert "Question 0?" in faq and "Question 2?" in faq and "Question 3?" not in faq
+
+
+def test_deleting_from_the_feed_comes_back_to_the_feed(client, alice, make_post):
+    post = make_post(alice)
+    client.force_login(alice)
+    response = client.post(f"/p/{post.pk}/delete/", {"next": "/"})
+    assert response["Location"] == "/"
+    assert not Post.objects.exists()

@@ -163,3 +163,18 @@ def test_a_story_must_be_a_picture_or_a_video(alice):
     with pytest.raises(Refused):
         services.create_story(author=alice, uploaded_file=SimpleUploadedFile("a.pdf", samples.pdf()))
     assert Story.objects.count() == 0
+
+
+def test_a_video_story_plays_in_the_viewer_and_its_card_has_no_thumbnail(client, bob, carol, follows):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.media import samples
+
+    follows(carol, bob)
+    story = services.create_story(author=bob, uploaded_file=SimpleUploadedFile("ride.mp4", samples.iso_media()))
+    assert story.is_video
+    client.force_login(carol)
+    page = client.get(f"/stories/{story.pk}/").content.decode()
+    assert f'<video class="story-media" src="/media/{story.attachment_id}/"' in page
+    _thread, message = services.reply_to_story(sender=carol, story=story, body="Fast!")
+    assert message.card["thumbnail_url"] == ""

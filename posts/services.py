@@ -26,6 +26,7 @@ from common.errors import Refused
 from inbox import services as inbox_services
 from media import services as media_services
 from media.models import Attachment
+from moderation import services as moderation_services
 
 from .models import (
     MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_PICTURES, MAX_PINNED, MAX_POST_LENGTH,
@@ -626,3 +627,65 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- Reports (through moderation) ------------------------------------------------------------
+
+
+def _record(*, kind, pk, author, body, created, url, attachments=()):
+    """What a report keeps of a post, comment or story: moderation.services.message_record's shape."""
+    return {
+        "id": pk, "seq": None, "kind": kind, "sender": author.username, "sender_name": author.display_name,
+        "body": body, "created": created.isoformat(), "removed": False, "url": url,
+        "attachments": [
+            {"name": attachment.original_name, "kind": attachment.kind,
+             "content_type": attachment.content_type, "size": attachment.size}
+            for attachment in attachments
+        ],
+    }
+
+
+def report_post(*, reporter, post, **choices):
+    """Report a post reporter may see to the moderators (moderation.services.report_content)."""
+    post = get_post_for(reporter, post.pk)
+    record = _record(kind="post", pk=post.pk, author=post.author, body=post.body, created=post.created,
+                     url=reverse("posts:post", args=[post.pk]),
+                     attachments=[picture.attachment for picture in post.picture_list])
+    return moderation_services.report_content(reporter=reporter, kind="post", ref=post.pk, author=post.author,
+                                              record=record, **choices)
+
+
+def report_comment(*, reporter, comment, **choices):
+    """Report a comment under a post reporter may see."""
+    post = get_post_for(reporter, comment.post_id)
+    record = _record(kind="comment", pk=comment.pk, author=comment.author, body=comment.body, created=comment.created,
+                     url=reverse("posts:post", args=[post.pk]) + f"#comment-{comment.pk}")
+    return moderation_services.report_content(reporter=reporter, kind="comment", ref=comment.pk,
+                                              author=comment.author, record=record, **choices)
+
+
+def report_story(*, reporter, story, **choices):
+    """Report a live story reporter may watch."""
+    story = get_story_for(reporter, story.pk)
+    record = _record(kind="story", pk=story.pk, author=story.author, body=story.caption, created=story.created,
+                     url=reverse("posts:story", args=[story.pk]), attachments=[story.attachment])
+    return moderation_services.report_content(reporter=reporter, kind="story", ref=story.pk, author=story.author,
+                                              record=record, **choices)
+
+
+def remove_reported_post(*, ref, removed_by):
+    """Staff remove a reported post (moderation's remover for "post"): as its author deleting it."""
+    post = Post.objects.filter(pk=_int(ref)).first()
+    if post is not None:
+        delete_post(user=post.author, post=post)
+
+
+def remove_reported_comment(*, ref, removed_by):
+    comment = Comment.objects.select_related("post").filter(pk=_int(ref)).first()
+    if comment is not None:
+        delete_comment(user=comment.author, comment=comment)
+
+
+def remove_reported_story(*, ref, removed_by):
+    if Story.objects.filter(pk=_int(ref)).exists():
+        _remove_stories([_int(ref)])

@@ -18,6 +18,7 @@ from accounts import services as accounts_services
 from accounts import views as accounts_views
 from common.errors import Refused
 from inbox import services as inbox_services
+from moderation import views as moderation_views
 
 from . import services
 from .forms import CommentForm, PostForm, PrivateReplyForm, StoryForm, StoryReplyForm
@@ -385,3 +386,45 @@ def share_story(request, pk):
         send=lambda ids, body: services.share(sender=request.user, thread_ids=ids, body=body, story=item),
         back=reverse("posts:story", args=[pk]),
     )
+
+
+# --- Reports ---------------------------------------------------------------------------------
+
+
+def _report(request, *, kind, person, body, created, back, submit):
+    target = {"kind": kind, "person": person, "content": {"body": body, "created": created}, "back": back}
+    return moderation_views.report_page(
+        request, target=target, submit=lambda data: submit(**moderation_views.choices(data)),
+    )
+
+
+@login_required
+def report_post(request, pk):
+    try:
+        item = services.get_post_for(request.user, pk)
+    except Refused:
+        return _unavailable(request)
+    return _report(request, kind="post", person=item.author, body=item.body, created=item.created,
+                   back=reverse("posts:post", args=[pk]),
+                   submit=lambda **choices: services.report_post(reporter=request.user, post=item, **choices))
+
+
+@login_required
+def report_comment(request, pk, comment_pk):
+    try:
+        _item, found = _comment_or_404(request, pk, comment_pk)
+    except Http404:
+        return _unavailable(request)
+    return _report(request, kind="comment", person=found.author, body=found.body, created=found.created,
+                   back=reverse("posts:post", args=[pk]) + f"#comment-{found.pk}",
+                   submit=lambda **choices: services.report_comment(reporter=request.user, comment=found, **choices))
+
+
+@login_required
+def report_story(request, pk):
+    item = _story_or_unavailable(request, pk)
+    if item is None:
+        return _unavailable(request, services.STORY_UNAVAILABLE)
+    return _report(request, kind="story", person=item.author, body=item.caption, created=item.created,
+                   back=reverse("posts:story", args=[pk]),
+                   submit=lambda **choices: services.report_story(reporter=request.user, story=item, **choices))

@@ -76,3 +76,22 @@ def test_a_story_can_be_reported_by_a_follower(alice, bob, make_story, follows):
     story = make_story(alice, "Odd caption")
     report, created = services.report_story(reporter=bob, story=story, **CHOICE)
     assert created and report.kind == "story" and report.snapshot[0]["body"] == "Odd caption"
+
+
+def test_staff_see_posts_comments_and_stories_in_the_admin_read_only(alice, bob, make_post, make_story, follows):
+    from accounts.models import User
+
+    post = make_post(alice, "Seen by staff", [picture()])
+    comment = services.add_comment(author=bob, post=post, body="A comment")
+    story = make_story(alice)
+    root = User.objects.create_superuser("root", "root@example.com", "x-long-password")
+    staff = Client()
+    staff.force_login(root)
+    for url in ("/admin/posts/post/", f"/admin/posts/post/{post.pk}/change/", "/admin/posts/comment/",
+                f"/admin/posts/comment/{comment.pk}/change/", "/admin/posts/story/",
+                f"/admin/posts/story/{story.pk}/change/", "/admin/posts/storyview/"):
+        assert staff.get(url).status_code == 200, url
+    assert "Seen by staff" in staff.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+    assert staff.get("/admin/posts/post/add/").status_code == 403
+    assert staff.post(f"/admin/posts/post/{post.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Post.objects.filter(pk=post.pk).exists()

@@ -581,17 +581,11 @@ def share(*, sender, thread_ids, body="", post=None, story=None):
     return sent
 
 
-def hidden_card_refs(viewer):
-    """What viewer may not open among cards: {"post": ids, "story": ids} as lazy checks.
-
-    For the card partials of a conversation page: post cards whose author has a block with viewer,
-    and story cards viewer is not allowed to watch, read "unavailable". Two small queries, only on
-    pages that show such a card.
-    """
-    return CardVisibility(viewer)
-
-
 class CardVisibility:
+    """Whether one viewer may open what a post or story card shows (templates/cards/, through posts'
+    context processor): post cards whose author has a block with the viewer, and story cards the viewer
+    may not watch, read "unavailable". One small query each, and only on pages that show such a card."""
+
     def __init__(self, viewer):
         self.viewer = viewer
         self._posts = None

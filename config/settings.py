@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     # Parley's apps, each importing only those listed below it (.importlinter checks it).
+    "posts",
     "moderation",
     "search",
     "inbox",
@@ -143,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "inbox.context_processors.navigation",
+                "posts.context_processors.cards",
             ],
         },
     },
@@ -389,3 +391,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("PARLEY_LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }
+
+# --- Public side (posts) --------------------------------------------------------------------
+
+# Per person per rolling hour (common.ratelimit); 0 turns a limit off.
+POSTS_PER_HOUR = env_int("PARLEY_POSTS_PER_HOUR", 30)
+COMMENTS_PER_HOUR = env_int("PARLEY_COMMENTS_PER_HOUR", 60)
+STORIES_PER_HOUR = env_int("PARLEY_STORIES_PER_HOUR", 20)

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from accounts.views import home
 from common import health
+from posts.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.auth_urls")),
+    # Before accounts: posts' profile pattern answers /u/<username>/ with the person's posts too.
+    path("", include("posts.urls")),
     path("", include("accounts.urls")),
     path("", include("moderation.urls")),
     path("inbox/", include("inbox.urls")),

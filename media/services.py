@@ -215,7 +215,7 @@ def discard_uploads(attachments):
     """Delete unsent attachments (rows now, files once the deletion commits)."""
     pks = [attachment.pk for attachment in attachments]
     with transaction.atomic():
-        doomed = list(Attachment.objects.select_for_update().filter(pk__in=pks, message__isnull=True))
+        doomed = list(Attachment.objects.select_for_update().filter(unclaimed(), pk__in=pks, message__isnull=True))
         _delete_rows_and_files(doomed)
     return doomed
 
@@ -243,23 +243,52 @@ def _delete_rows_and_files(attachments):
 # files sent in a conversation): each registers a function user -> Q over Attachment, from its
 # AppConfig.ready(), so this app never needs to know what a conversation is.
 _access_rules = []
+# Rules that also answer for logged-out visitors (public pictures, such as a post's).
+_public_access_rules = []
+# Uploads another app put to use without a message (a post's pictures, a story's file): each
+# registers a function () -> Q over Attachment naming them, so they are neither pruned as unsent
+# nor claimable by a message.
+_claim_rules = []
 
 
-def register_access_rule(rule):
+def register_access_rule(rule, *, anonymous=False):
     """Let another app widen who may fetch attachments: rule(user) returns a Q over Attachment
-    naming the files that user may fetch through that app's use of them."""
-    if rule not in _access_rules:
-        _access_rules.append(rule)
+    naming the files that user may fetch through that app's use of them. With anonymous=True the
+    rule is asked for logged-out visitors too (rule(AnonymousUser)), for files that are public."""
+    rules = _public_access_rules if anonymous else _access_rules
+    if rule not in rules:
+        rules.append(rule)
     return rule
+
+
+def register_claim_rule(rule):
+    """Let another app keep uploads it put to use outside messages: rule() returns a Q over
+    Attachment naming them. prune_unsent_uploads, discard_uploads and attach_to_message leave them alone."""
+    if rule not in _claim_rules:
+        _claim_rules.append(rule)
+    return rule
+
+
+def unclaimed():
+    """Q for uploads no other app claimed (see register_claim_rule)."""
+    condition = Q()
+    for rule in _claim_rules:
+        condition &= ~rule()
+    return condition
 
 
 def visible_to(user):
     """Attachments the user may fetch: their own unsent uploads, and whatever a registered access
-    rule allows them (files sent in their conversations)."""
+    rule allows them (files sent in their conversations, public pictures)."""
     if not user.is_authenticated:
-        return Attachment.objects.none()
+        if not _public_access_rules:
+            return Attachment.objects.none()
+        allowed = Q(pk__in=[])
+        for rule in _public_access_rules:
+            allowed |= rule(user)
+        return Attachment.objects.filter(allowed)
     allowed = Q(owner=user, message__isnull=True)
-    for rule in _access_rules:
+    for rule in _access_rules + _public_access_rules:
         allowed |= rule(user)
     return Attachment.objects.filter(allowed)
 
@@ -329,7 +358,9 @@ def attach_to_message(*, owner, attachment_ids, message):
     if message.sender_id != owner.pk:
         raise Refused("attachment_not_found", "One of the files can't be attached to this message.")
     with transaction.atomic():
-        claimed = Attachment.objects.filter(pk__in=ids, owner=owner, message__isnull=True).update(message=message)
+        claimed = (
+            Attachment.objects.filter(unclaimed(), pk__in=ids, owner=owner, message__isnull=True).update(message=message)
+        )
         if claimed != len(ids):
             raise Refused(
                 "attachment_not_found",
@@ -399,7 +430,7 @@ def prune_unsent_uploads(older_than=UNSENT_MAX_AGE):
     with transaction.atomic():
         doomed = list(
             Attachment.objects.select_for_update()
-            .filter(message__isnull=True, created__lt=cutoff)
+            .filter(unclaimed(), message__isnull=True, created__lt=cutoff)
             .select_related("owner")
             .order_by("pk")
         )

@@ -30,6 +30,7 @@ MODERATION_URL_ACTIONS = {
     "dismiss": Report.Resolution.DISMISSED,
     "remove-message": Report.Resolution.MESSAGE_REMOVED,
     "suspend": Report.Resolution.ACCOUNT_SUSPENDED,
+    "remove-content": Report.Resolution.CONTENT_REMOVED,
 }
 MODERATION_BUTTONS = {
     Report.Resolution.DISMISSED: ("dismiss", "Dismiss", "No action against anyone; the report is closed."),
@@ -42,7 +43,13 @@ MODERATION_BUTTONS = {
         "Deactivates the account: it is logged out everywhere and its open pages disconnect at once.",
     ),
 }
+MODERATION_BUTTONS[Report.Resolution.CONTENT_REMOVED] = (
+    "remove-content", "Remove it for everyone",
+    "Deletes the post, comment or story and its files; cards quoting it in conversations say it is gone. "
+    "The report keeps a copy.",
+)
 MODERATION_DONE = {
+    Report.Resolution.CONTENT_REMOVED: "What report {pk} is about is removed for everyone.",
     Report.Resolution.DISMISSED: "Report {pk} dismissed.",
     Report.Resolution.MESSAGE_REMOVED: "The message of report {pk} is removed for everyone.",
     Report.Resolution.ACCOUNT_SUSPENDED: "The account of report {pk} is suspended; its sessions and sockets are closed.",
@@ -72,6 +79,8 @@ def evidence_summary(report):
         return f"Reported message and {count} message{pluralize(count)} of context"
     if report.kind == Report.Kind.CONVERSATION:
         return f"Latest {count} message{pluralize(count)} of the reported conversation"
+    if report.kind in moderation.CONTENT_KINDS:
+        return f"Reported {report.kind} and the author's profile"
     if count:
         return f"Reported profile and {count} message{pluralize(count)} of the 1:1 with the reporter"
     return "Reported profile"
@@ -199,6 +208,12 @@ class ReportAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Reported")
     def target(self, report):
+        if report.kind in moderation.CONTENT_KINDS:
+            url = (report.snapshot[0].get("url") if report.snapshot else "") or ""
+            if url:
+                return format_html('{} {} (<a href="{}">its public page</a>, while it exists)',
+                                   report.get_kind_display(), report.content_ref, url)
+            return f"{report.get_kind_display()} {report.content_ref}"
         if report.kind == Report.Kind.MESSAGE:
             if report.message is None:
                 return "A message that has since been deleted (the copy below is what was reported)"

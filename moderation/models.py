@@ -26,6 +26,10 @@ class Report(models.Model):
         MESSAGE = "message", "Message"
         CONVERSATION = "conversation", "Conversation"
         PERSON = "person", "Person"
+        # The public side's things (reported through moderation.services.report_content).
+        POST = "post", "Post"
+        COMMENT = "comment", "Comment"
+        STORY = "story", "Story"
 
     class Reason(models.TextChoices):
         SPAM = "spam", "Spam"
@@ -40,6 +44,7 @@ class Report(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         MESSAGE_REMOVED = "message_removed", "Message removed"
         ACCOUNT_SUSPENDED = "account_suspended", "Account suspended"
+        CONTENT_REMOVED = "content_removed", "Content removed"
 
     TEXT_MAX_LENGTH = 1000
 
@@ -64,6 +69,9 @@ class Report(models.Model):
         "inbox.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
         verbose_name="conversation",
     )
+    # A reported post, comment or story: its id in the app that owns it (the row may be gone since;
+    # snapshot keeps what it said).
+    content_ref = models.CharField(max_length=40, blank=True)
     # Lists of messages as moderation.services.message_record builds them: id, seq, sender, body,
     # created, kind, attachments. snapshot: the reported message; context: the 10 around it, or the
     # latest 10 of a reported conversation (or of the 1:1 with a reported person).
@@ -107,6 +115,11 @@ class Report(models.Model):
             models.UniqueConstraint(
                 fields=["reporter", "reported_user"], name="report_unique_open_person",
                 condition=Q(status="open", kind="person", reported_user__isnull=False),
+            ),
+            # ... and for a post, a comment or a story.
+            models.UniqueConstraint(
+                fields=["reporter", "kind", "content_ref"], name="report_unique_open_content",
+                condition=Q(status="open") & ~Q(content_ref=""),
             ),
         ]
         indexes = [

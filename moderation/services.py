@@ -307,6 +307,62 @@ def report_person(*, reporter, username, reason, text="", also_block=False):
     )
 
 
+CONTENT_KINDS = (Report.Kind.POST, Report.Kind.COMMENT, Report.Kind.STORY)
+# kind -> remove(ref=..., removed_by=staff): registered by the app that owns the kind (posts, from
+# its AppConfig.ready), which stands above moderation: this app never imports it.
+_content_removers = {}
+
+
+def register_content_remover(kind, remove):
+    """Let the app that owns a kind of reported content remove it when staff decide so."""
+    _content_removers[kind] = remove
+    return remove
+
+
+def report_content(*, reporter, kind, ref, author, record, reason, text="", also_block=False):
+    """Report a post, a comment or a story: (report, created).
+
+    The owning app has checked that reporter may see it and gives `record`, a message_record-shaped
+    copy of it (id, seq, kind, sender, sender_name, body, created, removed, attachments) plus
+    "url": the snapshot keeps the words after the thing is deleted. also_block blocks the author in
+    the same transaction. Refused: not_allowed (one's own), and the rest as report_message. An open
+    report of the same thing by the same person is returned with created=False.
+    """
+    if kind not in CONTENT_KINDS:
+        raise Refused("bad_request", "This can't be reported.")
+    reason, text = clean_reason(reason, text)
+    if author.pk == reporter.pk:
+        raise Refused("not_allowed", "You can't report your own post.")
+    ref = str(ref)
+    return _store(
+        reporter=reporter,
+        also_block=also_block,
+        duplicate=lambda: _open_report(reporter, kind, content_ref=ref),
+        kind=kind,
+        reason=reason,
+        text=text,
+        reported_user=author,
+        content_ref=ref,
+        snapshot=[record],
+        person_snapshot=person_record(author),
+    )
+
+
+def remove_reported_content(*, report, staff, note=""):
+    """Remove the reported post, comment or story (its app's remover: its DM cards then read "no
+    longer available" and its files go), resolve the report and record it, in one transaction.
+
+    Removing something already deleted removes nothing and still resolves the report.
+    """
+    remove = _content_removers.get(report.kind)
+    if report.kind not in CONTENT_KINDS or remove is None:
+        raise Refused("not_allowed", "Only a reported post, comment or story can be removed here.")
+    return _resolve(
+        report=report, staff=staff, resolution=Report.Resolution.CONTENT_REMOVED, note=note,
+        act=lambda locked: remove(ref=locked.content_ref, removed_by=staff),
+    )
+
+
 def get_report_for_reporter(*, reporter, report_id):
     """A report as its reporter may see it again (the confirmation page); not_found for anyone else."""
     report_id = _id(report_id)
@@ -428,6 +484,7 @@ MODERATION_ACTIONS = {
     Report.Resolution.DISMISSED: dismiss_report,
     Report.Resolution.MESSAGE_REMOVED: remove_reported_message,
     Report.Resolution.ACCOUNT_SUSPENDED: suspend_reported_account,
+    Report.Resolution.CONTENT_REMOVED: remove_reported_content,
 }
 
 
@@ -438,6 +495,8 @@ def available_actions(report):
     actions = [Report.Resolution.DISMISSED]
     if report.kind == Report.Kind.MESSAGE and report.message is not None and not report.message.is_removed:
         actions.append(Report.Resolution.MESSAGE_REMOVED)
+    if report.kind in CONTENT_KINDS and report.kind in _content_removers:
+        actions.append(Report.Resolution.CONTENT_REMOVED)
     if report.reported_user_id is not None:
         actions.append(Report.Resolution.ACCOUNT_SUSPENDED)
     return actions

@@ -59,6 +59,16 @@ def _report_page(request, *, target, submit):
     return response
 
 
+# For the apps above moderation (the public side's "Report" links): the same form page and refusals.
+report_page = _report_page
+refused_page = _refused_page
+
+
+def choices(data):
+    """The service's keyword arguments from a valid ReportForm."""
+    return _choices(data)
+
+
 def _choices(data):
     return {"reason": data["reason"], "text": data["details"], "also_block": data.get("also_block", False)}
 

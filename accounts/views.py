@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
-from . import services
+from . import extensions, services
 from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
 
@@ -199,6 +199,8 @@ def profile(request, username):
             "is_me": is_me,
             "relationship": services.relationship(viewer=request.user, person=person),
             "nav_section": "profile" if is_me else None,
+            # Parts the apps above accounts add (accounts.extensions).
+            "profile_parts": extensions.profile_parts(person=person, viewer=request.user),
         },
     )
 

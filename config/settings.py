@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "csp",
     "template_partials",
     # Parley's apps, each importing only those listed below it (.importlinter checks it).
+    "business",
     "moderation",
     "inbox",
     "accounts",
@@ -134,6 +135,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "inbox.context_processors.navigation",
+                "accounts.context_processors.settings_links",
+                "business.context_processors.navigation",
             ],
         },
     },

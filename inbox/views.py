@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from media import services as media_services
 
-from . import services, social
+from . import extensions, services, social
 from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
 from .models import Message, Participant, Thread
 
@@ -251,6 +251,8 @@ def thread(request, thread_id):
         "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
         "form": form,
         "request_from": request_from,
+        # Parts the apps above the inbox add (inbox.extensions): templates only, no query.
+        "thread_page_templates": extensions.thread_page_templates(),
     }
     return _with_retry_hint(render(request, "inbox/thread.html", context, status=status), refused)
 

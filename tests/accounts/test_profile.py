@@ -89,8 +89,8 @@ def test_profile_page_query_count(client, alice, bob, django_assert_num_queries)
     give_avatar(bob)
     client.force_login(alice)
     # session, the viewer, the person with their profile, follow counts and the viewer's
-    # relationship to them (one statement), the "Inbox" badge total
-    with django_assert_num_queries(5):
+    # relationship to them (one statement), the "Inbox" badge total, whether they are a business
+    with django_assert_num_queries(6):
         assert client.get("/u/bob/").status_code == 200
 
 

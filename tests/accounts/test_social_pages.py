@@ -199,8 +199,9 @@ def test_profile_with_relationships_keeps_its_query_count(alice_client, alice, b
         services.follow(follower=make_user(f"fan{index}"), followed=bob)
     services.follow(follower=alice, followed=bob)
     services.mute_person(muter=alice, muted=bob)
-    # session, viewer, person + profile, counts and relationship (one statement), "Inbox" badge
-    with django_assert_num_queries(5):
+    # session, viewer, person + profile, counts and relationship (one statement), "Inbox" badge,
+    # whether they are a business
+    with django_assert_num_queries(6):
         alice_client.get("/u/bob/")
 
 

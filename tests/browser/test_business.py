@@ -71,7 +71,7 @@ async def test_a_brand_answers_with_a_quick_reply_and_gets_five_stars(live_site,
     stars = customer.get_by_role("button", name="5 stars")
     await expect(stars).to_be_visible()
     await stars.click()
-    await expect(customer.get_by_text("Rated 5 stars")).to_be_visible()
+    await expect(customer.locator("[data-feedback-result]")).to_contain_text("Rated 5 stars")
 
     await brand.goto(f"{live_site.url}/business/insights/")
     await expect(brand.locator("[data-figure=week-feedback]")).to_contain_text("5.0 of 5")

@@ -20,6 +20,7 @@ class BusinessConfig(AppConfig):
         account_extensions.register_settings_link("Business", "business:settings", "business")
         account_extensions.register_profile_part(views.profile_part)
         inbox_extensions.register_thread_page_template("business/_thread_tools.html")
+        inbox_extensions.register_inbox_list_template("business/_inbox_folders.html")
         inbox_signals.message_sent.connect(services.answer_automatically, dispatch_uid="business.automatic_reply")
         user_logged_in.connect(views.remember_business_on_login, dispatch_uid="business.login")
         accounts_signals.demo_people_created.connect(demo.seed_for_demo_people, dispatch_uid="business.demo")

@@ -120,3 +120,21 @@ class ConversationNote(models.Model):
             # One note per business per conversation.
             models.UniqueConstraint(fields=["owner", "thread"], name="conversation_note_unique"),
         ]
+
+
+class ConversationFolder(models.Model):
+    """A business inbox's conversation moved to General; every other conversation is in Primary."""
+
+    class Folder(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        GENERAL = "general", "General"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey("inbox.Thread", on_delete=models.CASCADE, related_name="+")
+    folder = models.CharField(max_length=10, choices=Folder.choices, default=Folder.GENERAL)
+
+    class Meta:
+        constraints = [
+            # One folder per business per conversation; its index answers "is this one in General?".
+            models.UniqueConstraint(fields=["owner", "thread"], name="conversation_folder_unique"),
+        ]

@@ -16,7 +16,8 @@ from functools import cache
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Follow
@@ -24,7 +25,9 @@ from common.errors import Refused
 from inbox import services as inbox_services
 from inbox.models import Message, Participant, Thread
 
-from .models import BusinessProfile, ConversationLabel, ConversationNote, FeedbackRequest, Label, QuickReply
+from .models import (
+    BusinessProfile, ConversationFolder, ConversationLabel, ConversationNote, FeedbackRequest, Label, QuickReply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -551,6 +554,98 @@ def customer_panel(*, business_user, thread_id):
         "feedback": list(FeedbackRequest.objects.filter(business=business_user, customer=customer,
                                                         rating__isnull=False).order_by("-answered")[:10]),
     }
+
+
+# --- The business inbox: folders and filters ------------------------------------------------
+
+FOLDERS = ("primary", "general")
+FILTERS = ("all", "unread", "unanswered", "waiting")
+BUSINESS_INBOX_PAGE = 50
+
+
+def move_conversation(*, owner, thread_id, folder):
+    """Move one of the business's conversations to Primary or General (only for the business)."""
+    require_business(owner)
+    thread = inbox_services.get_thread_for(owner, thread_id)
+    if folder not in FOLDERS:
+        raise Refused("bad_request", "Choose Primary or General.")
+    if folder == "general":
+        ConversationFolder.objects.get_or_create(owner=owner, thread=thread)
+    else:
+        ConversationFolder.objects.filter(owner=owner, thread=thread).delete()
+
+
+def _business_memberships(owner, folder):
+    in_general = Exists(ConversationFolder.objects.filter(owner_id=owner.pk, thread_id=OuterRef("thread_id")))
+    memberships = Participant.objects.filter(
+        user=owner, archived=False, state=Participant.State.ACCEPTED, thread__last_seq__gt=0
+    ).annotate(in_general=in_general).filter(in_general=(folder == "general"))
+    return memberships
+
+
+def business_inbox(*, owner, folder="primary", show="all", label_id=None):
+    """A business inbox's folder, with filters and their counts: a dict for the page. Seven queries whatever its size.
+
+    show: "all", "unread", "unanswered" (the last message is the other person's), "waiting"
+    (unanswered, the one waiting longest first, with waiting_since: the first message of the
+    other person after the business's last one). label_id: only conversations with that label.
+    The counts are for the folder: one statement for unread/unanswered, one for the labels.
+    """
+    require_business(owner)
+    if folder not in FOLDERS:
+        folder = "primary"
+    if show not in FILTERS:
+        show = "all"
+    base = _business_memberships(owner, folder)
+    unread_ids = base.unread().values("pk")
+    unanswered = base.filter(thread__last_message__kind=Message.Kind.TEXT).exclude(
+        thread__last_message__sender_id=owner.pk
+    )
+    counts = base.aggregate(
+        all=Count("pk"),
+        unread=Count("pk", filter=Q(pk__in=unread_ids)),
+        unanswered=Count("pk", filter=Q(pk__in=unanswered.values("pk"))),
+    )
+    counts["waiting"] = counts["unanswered"]
+    labels = list(
+        Label.objects.filter(owner=owner).annotate(
+            count=Count("uses", filter=Q(uses__thread_id__in=base.values("thread_id")))
+        ).order_by("name")
+    )
+    rows = base
+    if show == "unread":
+        rows = rows.filter(pk__in=unread_ids)
+    elif show in ("unanswered", "waiting"):
+        rows = rows.filter(pk__in=unanswered.values("pk"))
+    chosen_label = None
+    if label_id is not None and str(label_id).isdigit():
+        chosen_label = next((label for label in labels if label.pk == int(label_id)), None)
+        rows = rows.filter(thread_id__in=ConversationLabel.objects.filter(label_id=int(label_id),
+                                                                          label__owner=owner).values("thread_id"))
+    last_mine = (Message.objects.filter(thread_id=OuterRef(OuterRef("thread_id")), sender_id=owner.pk)
+                 .order_by("-seq").values("seq")[:1])
+    waiting_since = (
+        Message.objects.filter(thread_id=OuterRef("thread_id"), seq__gt=Coalesce(Subquery(last_mine), 0),
+                               kind=Message.Kind.TEXT).exclude(sender_id=owner.pk)
+        .order_by("seq").values("created")[:1]
+    )
+    rows = rows.with_unheard().annotate(waiting_since=Subquery(waiting_since))
+    ordering = ("waiting_since", "thread_id") if show == "waiting" else ("-thread__last_message_at", "-thread_id")
+    members = Participant.objects.select_related("user__profile").order_by("joined", "pk")
+    chosen = ConversationLabel.objects.filter(label__owner=owner).select_related("label").order_by("label__name")
+    page = list(
+        rows.select_related("thread__last_message__sender__profile")
+        .prefetch_related(Prefetch("thread__participants", queryset=members))
+        .order_by(*ordering)[:BUSINESS_INBOX_PAGE]
+    )
+    thread_labels = {}
+    for use in chosen.filter(thread_id__in=[row.thread_id for row in page]):
+        thread_labels.setdefault(use.thread_id, []).append(use.label)
+    now = timezone.now()
+    for row in page:
+        row.labels = thread_labels.get(row.thread_id, [])
+        row.waited = (now - row.waiting_since).total_seconds() if row.waiting_since else None
+    return {"folder": folder, "show": show, "counts": counts, "labels": labels, "label": chosen_label, "rows": page}
 
 
 # --- Response times and insights ------------------------------------------------------------

@@ -11,6 +11,8 @@ urlpatterns = [
     path("conversations/<int:thread_id>/", views.customer, name="customer"),
     path("conversations/<int:thread_id>/feedback/", views.ask_feedback, name="ask_feedback"),
     path("feedback/<int:request_id>/", views.feedback, name="feedback"),
+    path("inbox/", views.business_inbox, name="inbox"),
+    path("conversations/<int:thread_id>/move/", views.move, name="move"),
     path("insights/", views.insights, name="insights"),
     path("insights.csv", views.insights_csv, name="insights_csv"),
 ]

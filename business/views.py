@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -186,6 +187,36 @@ def feedback(request, request_id):
         messages.error(request, refusal.detail)
         asked = services.get_feedback_for(request.user, request_id)
     return redirect("inbox:thread", asked.thread_id)
+
+
+# --- The business inbox ---------------------------------------------------------------------
+
+
+@login_required
+def business_inbox(request):
+    try:
+        listing = services.business_inbox(
+            owner=request.user, folder=request.GET.get("folder", "primary"), show=request.GET.get("show", "all"),
+            label_id=request.GET.get("label"),
+        )
+    except Refused as refusal:
+        return render(request, "business/refused.html", {"refusal": refusal}, status=_refusal_status(refusal))
+    return render(request, "business/inbox.html", {**listing, "nav_section": "inbox"})
+
+
+@login_required
+@require_POST
+def move(request, thread_id):
+    folder = request.POST.get("folder", "")
+    try:
+        services.move_conversation(owner=request.user, thread_id=thread_id, folder=folder)
+    except Refused as refusal:
+        if refusal.code == "not_found":
+            raise Http404(refusal.detail) from None
+        messages.error(request, refusal.detail)
+    else:
+        messages.success(request, f"Moved to {folder.capitalize()}.")
+    return redirect(f"{reverse('business:inbox')}?folder={'general' if folder == 'primary' else 'primary'}")
 
 
 # --- Insights -------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ def _list_context(request, *, box="all", page_number=1, current_thread_id=None):
         "threads": _thread_list(request.user, box=box, page_number=page_number),
         "current_thread_id": current_thread_id,
         "nav_section": "inbox",
+        "inbox_list_templates": extensions.inbox_list_templates(),
     }
 
 

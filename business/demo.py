@@ -5,8 +5,8 @@ import datetime
 from inbox import demo as inbox_demo
 from inbox.models import Thread, direct_key
 
-from . import services
-from .models import ConversationLabel, FeedbackRequest, Label, QuickReply
+from . import offers, services
+from .models import ConversationLabel, FeedbackRequest, Label, Offer, QuickReply
 
 WEEKDAY_HOURS = (datetime.time(8, 0), datetime.time(18, 0))
 QUICK_REPLIES = [
@@ -18,7 +18,7 @@ LABELS = [("Order issue", "red"), ("Collab", "purple"), ("VIP", "green")]
 
 
 def seed_for_demo_people(sender, people, **kwargs):
-    """Quick replies, hours, labels and an answered feedback request for northwind; idempotent."""
+    """Quick replies, hours, labels, an answered feedback request and a sent offer for northwind; idempotent."""
     brand = people.get("northwind")
     if brand is None:
         return ""
@@ -46,6 +46,16 @@ def seed_for_demo_people(sender, people, **kwargs):
             request, _message = services.ask_for_feedback(business_user=brand, thread_id=thread.pk)
             services.answer_feedback(customer=alice, request_id=request.pk, rating=5, comment="Lovely beans, thank you!")
         summary += ", feedback from alice"
+    if thread is not None and not Offer.objects.filter(business=brand).exists() \
+            and services.Follow.objects.filter(followed=brand, follower=alice).exists():
+        # Hand-picked: alice, whose conversation with northwind exists already.
+        offer = offers.create_offer(
+            business=brand, audience=Offer.Audience.PICKED, usernames="alice",
+            text="Hi {first_name|there}! Followers get 15% off the new Ethiopia Guji this week: show this message at the counter.",
+        )
+        # Delivered at once here, so the demo shows a sent offer even before a worker runs.
+        offers.deliver_offer(offer.pk)
+        summary += ", a sent offer"
     for name in ("spokehouse",):
         if name in people and services.business_profile_of(people[name]) is None:
             services.save_business_profile(

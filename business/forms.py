@@ -3,7 +3,7 @@
 from django import forms
 
 from . import services
-from .models import Label
+from .models import Label, Offer
 
 
 class QuickReplyForm(forms.Form):
@@ -64,3 +64,19 @@ class BusinessProfileForm(forms.Form):
 class LabelForm(forms.Form):
     name = forms.CharField(label="Label", max_length=30)
     colour = forms.ChoiceField(label="Colour", choices=Label.Colour.choices)
+
+
+class OfferForm(forms.Form):
+    text = forms.CharField(
+        label="Offer", max_length=services.MAX_REPLY_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Each follower gets it as a message of their own. Placeholders: {first_name|there}, {my_name} …",
+    )
+    audience = forms.ChoiceField(label="Send to", choices=Offer.Audience.choices, widget=forms.RadioSelect,
+                                 initial=Offer.Audience.FOLLOWERS)
+    label = forms.TypedChoiceField(label="Label", required=False, coerce=int, empty_value=None)
+    usernames = forms.CharField(label="Followers", required=False, help_text="Usernames, separated by commas or spaces.",
+                                widget=forms.TextInput(attrs={"placeholder": "ann, ben", "autocomplete": "off"}))
+
+    def __init__(self, *args, labels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = [("", "Choose a label")] + [(label.pk, label.name) for label in labels]

@@ -138,3 +138,64 @@ class ConversationFolder(models.Model):
             # One folder per business per conversation; its index answers "is this one in General?".
             models.UniqueConstraint(fields=["owner", "thread"], name="conversation_folder_unique"),
         ]
+
+
+class Offer(models.Model):
+    """An offer a business sends to chosen followers, each as an ordinary 1:1 message (business.offers)."""
+
+    class Audience(models.TextChoices):
+        FOLLOWERS = "followers", "All followers"
+        LABEL = "label", "Followers with a label"
+        PICKED = "picked", "Hand-picked followers"
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        DONE = "done", "Sent"
+
+    business = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offers")
+    text = models.TextField(max_length=1000)
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Offer {self.pk} from {self.business}"
+
+
+class OfferRecipient(models.Model):
+    """One person an offer goes to, and what became of it: the job's progress, row by row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=60, blank=True)
+    message = models.ForeignKey("inbox.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            # One copy per person per offer; the index also serves the job's "next pending" scan.
+            models.UniqueConstraint(fields=["offer", "person"], name="offer_recipient_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["offer", "status"], name="offer_recipient_status"),
+        ]
+
+
+class OfferOptOut(models.Model):
+    """person pressed "Stop offers" (or replied STOP): business sends them no more offers."""
+
+    business = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "person"], name="offer_opt_out_unique"),
+        ]

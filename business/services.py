@@ -535,8 +535,10 @@ def save_note(*, owner, thread_id, text):
 def customer_panel(*, business_user, thread_id):
     """What the business sees beside a conversation: the customer, whether they follow, labels, note, feedback.
 
-    Only for the business (require_business) and only in its own 1:1s. Six queries.
+    Only for the business (require_business) and only in its own 1:1s. Seven queries.
     """
+    from .offers import offers_for_customer
+
     require_business(business_user)
     thread = inbox_services.get_thread_for(business_user, thread_id)
     customer = other_person(user=business_user, thread=thread)
@@ -553,6 +555,7 @@ def customer_panel(*, business_user, thread_id):
         "note": note,
         "feedback": list(FeedbackRequest.objects.filter(business=business_user, customer=customer,
                                                         rating__isnull=False).order_by("-answered")[:10]),
+        "offers": offers_for_customer(business=business_user, person=customer),
     }
 
 
@@ -732,7 +735,7 @@ def describe_duration(seconds):
 
 
 def insights(business_user, *, now=None):
-    """The insights page's figures for the last 7 and 30 days, from five queries whatever the number of messages.
+    """The insights page's figures for the last 7 and 30 days, from six queries whatever the number of messages.
 
     {"periods": [{"days", "conversations_started", "received", "sent", "median_first_response",
     "median_response", "feedback_count", "feedback_average", "feedback_distribution"}], "unanswered",
@@ -756,6 +759,9 @@ def insights(business_user, *, now=None):
         FeedbackRequest.objects.filter(business=business_user, answered__gte=month_ago)
         .values_list("rating", "answered")
     )
+    from .offers import offer_figures
+
+    offered = offer_figures(business_user, week_ago=week_ago, month_ago=month_ago)
     periods = []
     for days, since in ((7, week_ago), (30, month_ago)):
         period_rows = [row for row in rows if row[2] >= since]
@@ -771,6 +777,8 @@ def insights(business_user, *, now=None):
             "feedback_count": len(ratings),
             "feedback_average": round(sum(ratings) / len(ratings), 1) if ratings else None,
             "feedback_distribution": [(score, ratings.count(score)) for score in range(1, 6)],
+            "offers_sent": offered["week_sent" if days == 7 else "month_sent"],
+            "offers_replied": offered["week_replied" if days == 7 else "month_replied"],
         })
     zone = timezone.get_current_timezone()
     today = now.astimezone(zone).date()
@@ -793,7 +801,8 @@ def insights_csv_rows(figures):
     for label, key in (("Conversations started", "conversations_started"), ("Messages received", "received"),
                        ("Messages sent", "sent"), ("Median first response (seconds)", "median_first_response"),
                        ("Median response (seconds)", "median_response"), ("Feedback answers", "feedback_count"),
-                       ("Feedback average", "feedback_average")):
+                       ("Feedback average", "feedback_average"), ("Offers sent", "offers_sent"),
+                       ("Offers replied to", "offers_replied")):
         rows.append([label, _csv_value(week[key]), _csv_value(month[key])])
     for score in range(1, 6):
         rows.append([f"Feedback {stars(score)}", week["feedback_distribution"][score - 1][1],

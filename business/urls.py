@@ -13,6 +13,9 @@ urlpatterns = [
     path("feedback/<int:request_id>/", views.feedback, name="feedback"),
     path("inbox/", views.business_inbox, name="inbox"),
     path("conversations/<int:thread_id>/move/", views.move, name="move"),
+    path("offers/", views.offer_list, name="offers"),
+    path("offers/<int:offer_id>/", views.offer, name="offer"),
+    path("offers/<int:offer_id>/stop/", views.stop_offers, name="stop_offers"),
     path("insights/", views.insights, name="insights"),
     path("insights.csv", views.insights_csv, name="insights_csv"),
 ]

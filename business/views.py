@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.errors import Refused
 
-from . import charts, services
-from .forms import BusinessProfileForm, LabelForm, QuickReplyForm
-from .models import QuickReply
+from . import charts, offers, services
+from .forms import BusinessProfileForm, LabelForm, OfferForm, QuickReplyForm
+from .models import Label, QuickReply
 
 
 def remember_business_on_login(sender, request, user, **kwargs):
@@ -217,6 +217,59 @@ def move(request, thread_id):
     else:
         messages.success(request, f"Moved to {folder.capitalize()}.")
     return redirect(f"{reverse('business:inbox')}?folder={'general' if folder == 'primary' else 'primary'}")
+
+
+# --- Offers ---------------------------------------------------------------------------------
+
+
+@login_required
+def offer_list(request):
+    try:
+        services.require_business(request.user)
+    except Refused as refusal:
+        return render(request, "business/refused.html", {"refusal": refusal}, status=_refusal_status(refusal))
+    labels = list(Label.objects.filter(owner=request.user).order_by("name"))
+    form = OfferForm(request.POST or None, labels=labels)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                offer = offers.create_offer(
+                    business=request.user, text=form.cleaned_data["text"], audience=form.cleaned_data["audience"],
+                    label_id=form.cleaned_data["label"], usernames=form.cleaned_data["usernames"],
+                )
+            except Refused as refusal:
+                form.add_error(None, refusal.detail)
+            else:
+                messages.success(request, "Your offer is on its way.")
+                return redirect("business:offer", offer.pk)
+        status = 400
+    return render(request, "business/offers.html", {
+        "form": form, "offers": offers.offers_of(request.user), "nav_section": "insights",
+    }, status=status)
+
+
+@login_required
+def offer(request, offer_id):
+    try:
+        progress = offers.offer_progress(business=request.user, offer_id=offer_id)
+    except Refused as refusal:
+        raise Http404(refusal.detail) from None
+    return render(request, "business/offer.html", {**progress, "nav_section": "insights"})
+
+
+@login_required
+@require_POST
+def stop_offers(request, offer_id):
+    try:
+        stopped = offers.stop_offers(person=request.user, offer_id=offer_id)
+    except Refused as refusal:
+        raise Http404(refusal.detail) from None
+    messages.success(request, f"You will get no more offers from {stopped.business.display_name}.")
+    recipient_thread = request.POST.get("thread", "")
+    if recipient_thread.isdigit():
+        return redirect("inbox:thread", int(recipient_thread))
+    return redirect("inbox:index")
 
 
 # --- Insights -------------------------------------------------------------------------------

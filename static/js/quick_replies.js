@@ -9,7 +9,7 @@
   const textarea = composer && composer.querySelector("textarea");
 
   document.addEventListener("submit", (event) => {
-    const form = event.target.closest("[data-feedback-form]");
+    const form = event.target.closest("[data-feedback-form], [data-card-form]");
     if (!form || form.querySelector("[name=csrfmiddlewaretoken]")) return;
     const token = document.querySelector("[name=csrfmiddlewaretoken]");
     if (token) form.appendChild(Object.assign(document.createElement("input"), { type: "hidden", name: token.name, value: token.value }));

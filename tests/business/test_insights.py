@@ -90,8 +90,8 @@ def test_insights_page_query_count_does_not_grow_with_messages(client, brand, bo
     bulk_messages(brand, bob, talk(bob, brand), count)
     client.force_login(brand)
     # session, user, business profile, messages of the brand's 1:1s, conversations started,
-    # unanswered now, feedback, the navigation's "Inbox" badge
-    with django_assert_num_queries(8):
+    # unanswered now, feedback, offers sent and replied to, the navigation's "Inbox" badge
+    with django_assert_num_queries(9):
         response = client.get("/business/insights/")
     assert response.status_code == 200
     html = response.content.decode()

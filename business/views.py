@@ -148,13 +148,17 @@ def customer(request, thread_id):
                 services.set_conversation_labels(owner=request.user, thread_id=thread_id,
                                                  label_ids=request.POST.getlist("label"))
                 messages.success(request, "Labels saved.")
+            # From the panel beside the conversation: back to the conversation.
+            if request.POST.get("back") == "thread":
+                return redirect("inbox:thread", thread_id)
             return redirect("business:customer", thread_id)
         panel = services.customer_panel(business_user=request.user, thread_id=thread_id)
     except Refused as refusal:
         if refusal.code == "not_found":
             raise Http404(refusal.detail) from None
         return render(request, "business/refused.html", {"refusal": refusal}, status=_refusal_status(refusal))
-    return render(request, "business/customer.html", {**panel, "label_form": LabelForm()})
+    template = "business/_customer_panel.html" if request.GET.get("partial") == "panel" else "business/customer.html"
+    return render(request, template, {**panel, "label_form": LabelForm()})
 
 
 @login_required

@@ -15,6 +15,28 @@
     if (token) form.appendChild(Object.assign(document.createElement("input"), { type: "hidden", name: token.name, value: token.value }));
   }, true);
 
+  // The customer panel opens beside the composer, loaded when first opened (the page without
+  // JavaScript links to it instead).
+  const drawer = document.querySelector("[data-customer-panel]");
+  if (drawer) {
+    drawer.addEventListener("toggle", () => {
+      if (!drawer.open || drawer.dataset.loaded) return;
+      drawer.dataset.loaded = "1";
+      fetch(drawer.dataset.url, { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
+        .then((html) => {
+          const body = drawer.querySelector("[data-customer-panel-body]");
+          body.innerHTML = html;
+          // Forms post to the panel's own page, which comes back here.
+          body.querySelectorAll("form").forEach((form) => {
+            form.action = drawer.dataset.url.split("?")[0];
+            form.appendChild(Object.assign(document.createElement("input"), { type: "hidden", name: "back", value: "thread" }));
+          });
+        })
+        .catch(() => { delete drawer.dataset.loaded; });
+    });
+  }
+
   if (!picker || !textarea) return;
   const list = picker.querySelector("[role=listbox]");
   const empty = picker.querySelector("[data-quick-replies-empty]");

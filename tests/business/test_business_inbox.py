@@ -100,3 +100,14 @@ def test_the_customer_panel_shows_follows_labels_note_and_feedback(client, brand
     client.post(f"/business/conversations/{thread.pk}/", {"note": "Prefers whole beans"})
     html = client.get(f"/business/conversations/{thread.pk}/").content.decode()
     assert "Follows you" in html and "Prefers whole beans" in html and "4 of 5" in html
+
+
+def test_the_panel_beside_the_conversation_is_a_partial_and_posts_back_to_it(client, brand, customers):
+    thread = customers["ann"]
+    client.force_login(brand)
+    html = client.get(f"/business/conversations/{thread.pk}/?partial=panel").content.decode()
+    assert html.lstrip().startswith('<section class="card customer-panel"')
+    response = client.post(f"/business/conversations/{thread.pk}/", {"note": "VIP", "back": "thread"})
+    assert response["Location"] == f"/inbox/{thread.pk}/"
+    page = client.get(f"/inbox/{thread.pk}/").content.decode()
+    assert "data-customer-panel" in page and "Ask for feedback" in page

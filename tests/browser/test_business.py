@@ -53,6 +53,11 @@ async def test_a_brand_answers_with_a_quick_reply_and_gets_five_stars(live_site,
     # Escape closes the list and keeps the text; typing opens it again.
     await composer.press("Escape")
     await expect(listbox).to_be_hidden()
+    # The mouse picks one too.
+    await composer.fill("")
+    await composer.press_sequentially("/ho")
+    await listbox.get_by_role("option", name="/hours We roast on Fridays.").click()
+    await expect(composer).to_have_value("We roast on Fridays.")
     await composer.fill("")
     await composer.press_sequentially("/")
     await expect(options).to_have_count(2)

@@ -25,8 +25,13 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	@echo "Parley is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it)"
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
+	@echo "Parley is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it and its background worker)"
+	@# The worker runs background jobs (offers) beside daphne and stops with it; offers a killed
+	@# worker left half sent are enqueued again first.
+	$(BIN)/python manage.py resume_offers
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
 
 # Two daphne processes (8001, 8002) on the PostgreSQL and Redis of DATABASE_URL and REDIS_URL (docs/deploy.md).
 run-scaled: $(VENV)/.installed

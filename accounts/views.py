@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.http import server_error_fallback
 
-from . import services
+from . import extensions, services
 from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
 
@@ -210,6 +210,8 @@ def profile(request, username):
             "is_me": is_me,
             "relationship": services.relationship(viewer=request.user, person=person),
             "nav_section": "profile" if is_me else None,
+            # Parts the apps above accounts add (accounts.extensions).
+            "profile_parts": extensions.profile_parts(person=person, viewer=request.user),
         },
     )
 

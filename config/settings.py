@@ -103,8 +103,11 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     # Parley's apps, each importing only those listed below it (.importlinter checks it).
     "posts",
+    "business",
     "moderation",
     "search",
     "inbox",
@@ -145,6 +148,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "inbox.context_processors.navigation",
                 "posts.context_processors.cards",
+                "accounts.context_processors.settings_links",
+                "business.context_processors.navigation",
             ],
         },
     },
@@ -254,6 +259,17 @@ IMAGE_MAX_PIXELS = env_int("PARLEY_IMAGE_MAX_PIXELS", 40_000_000)
 
 # Messages per user per minute over every socket and form; 0 turns the limit off (load benchmarks).
 SEND_RATE_PER_MINUTE = env_int("PARLEY_SEND_RATE_PER_MINUTE", 120)
+
+# --- Background jobs ------------------------------------------------------------------------
+
+# Django's Tasks API (the django-tasks backport) with the database backend: the job rows live in
+# the site's own database, SQLite or PostgreSQL; `manage.py db_worker` runs them (make run starts it).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Business tools -------------------------------------------------------------------------
+
+# Offer messages a business sends per minute; the job pauses and resumes itself past it.
+OFFER_RATE_PER_MINUTE = env_int("PARLEY_OFFER_RATE_PER_MINUTE", 60)
 
 # --- Social ---------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from accounts.models import Block
 from accounts.services import blocked_ids_subquery
 from common.errors import Refused
 
-from . import events, ratelimit, social
+from . import events, ratelimit, signals, social
 from .models import MAX_ID, NOT_FOUND, Message, Participant, Thread, direct_key, hand_written_sql, thread_id_of
 
 MAX_BODY_LENGTH = 5000
@@ -439,6 +439,8 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), car
         if original.thread_id != thread_id:
             raise Refused("bad_request", "This client_id was already used for another conversation.") from None
         return original, False
+    # After the commit (at once when there is no outer transaction): the apps above may answer.
+    transaction.on_commit(lambda: signals.message_sent.send(sender=Message, message=message))
     return message, True
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from media import services as media_services
 
-from . import services, social
+from . import extensions, services, social
 from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
 from .models import Message, Participant, Thread
 
@@ -53,6 +53,7 @@ def _list_context(request, *, box="all", page_number=1, current_thread_id=None):
         "threads": _thread_list(request.user, box=box, page_number=page_number),
         "current_thread_id": current_thread_id,
         "nav_section": "inbox",
+        "inbox_list_templates": extensions.inbox_list_templates(),
     }
 
 
@@ -259,6 +260,8 @@ def thread(request, thread_id):
         "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
         "form": form,
         "request_from": request_from,
+        # Parts the apps above the inbox add (inbox.extensions): templates only, no query.
+        "thread_page_templates": extensions.thread_page_templates(),
     }
     return _with_retry_hint(render(request, "inbox/thread.html", context, status=status), refused)
 

@@ -89,9 +89,10 @@ def test_profile_page_query_count(client, alice, bob, django_assert_num_queries)
     give_avatar(bob)
     client.force_login(alice)
     # session, the viewer, the person with their profile, follow counts and the viewer's
-    # relationship to them (one statement), the "Inbox" badge total, then the posts app's part of
-    # the page: their posts and their pinned FAQ (no pictures to fetch when there are no posts)
-    with django_assert_num_queries(7):
+    # relationship to them (one statement), the "Inbox" badge total, whether they are a business,
+    # then the posts app's part of the page: their posts and their pinned FAQ (no pictures to fetch
+    # when there are no posts)
+    with django_assert_num_queries(8):
         assert client.get("/u/bob/").status_code == 200
 
 

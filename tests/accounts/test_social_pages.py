@@ -200,8 +200,8 @@ def test_profile_with_relationships_keeps_its_query_count(alice_client, alice, b
     services.follow(follower=alice, followed=bob)
     services.mute_person(muter=alice, muted=bob)
     # session, viewer, person + profile, counts and relationship (one statement), "Inbox" badge,
-    # then the posts app's part: bob's posts and his pinned FAQ
-    with django_assert_num_queries(7):
+    # whether they are a business, then the posts app's part: bob's posts and his pinned FAQ
+    with django_assert_num_queries(8):
         alice_client.get("/u/bob/")
 
 

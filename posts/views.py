@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import extensions as accounts_extensions
 from accounts import services as accounts_services
 from accounts import views as accounts_views
 from common.errors import Refused
@@ -94,6 +95,8 @@ def profile(request, username):
         "next_cursor": next_cursor,
         "pinned": services.pinned_posts(viewer=request.user, author=person),
         "form": PostForm() if is_me else None,
+        # What the other apps above accounts add to a profile (accounts.extensions), as accounts' own view does.
+        "profile_parts": accounts_extensions.profile_parts(person=person, viewer=request.user),
     })
 
 

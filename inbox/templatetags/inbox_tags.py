@@ -141,8 +141,9 @@ def message_preview(membership):
     if thread.is_group and getattr(membership, "last_hidden", False):
         # From someone the viewer blocked: the group page leaves it out, so the row does too.
         return HIDDEN_PREVIEW
-    # An empty body was a message of files only.
-    body = " ".join(message.body.split()) or ATTACHMENT_PREVIEW
+    # An empty body was a message of files only, or of a card (a shared post, a story reply).
+    card = message.card or {}
+    body = " ".join(message.body.split()) or card.get("label") or card.get("title") or ATTACHMENT_PREVIEW
     if message.is_system:
         return body
     if message.sender_id == membership.user_id:

@@ -23,8 +23,9 @@ def test_a_business_profile_keeps_its_query_count(client, alice, brand, make_use
     answered_conversations(brand, make_user, talk, count)
     client.force_login(alice)
     # session, viewer, person + profile, relationship, "Inbox" badge, business profile, the
-    # conversation rows for "Usually replies within …"
-    with django_assert_num_queries(7):
+    # conversation rows for "Usually replies within …", then the posts app's part: their posts
+    # and their pinned FAQ
+    with django_assert_num_queries(9):
         html = client.get("/u/northwind/").content.decode()
     assert ("Usually replies within minutes" in html) == (count >= 10)
 

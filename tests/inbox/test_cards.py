@@ -81,3 +81,11 @@ def test_staff_removing_a_message_takes_its_card_too(make_thread, alice, bob, ma
     staff = make_user("staff", is_staff=True)
     removed = services.remove_message(message=message, removed_by=staff)
     assert removed.card is None and Message.objects.get(pk=message.pk).card_key is None
+
+
+def test_a_conversation_whose_last_message_is_a_card_says_what_it_is_in_the_inbox(make_thread, alice, bob, client):
+    thread = make_thread(alice, bob)
+    services.send_message(sender=bob, thread=thread, body="", card=POST_CARD)
+    client.force_login(alice)
+    page = client.get("/inbox/").content.decode()
+    assert "Replied to your post" in page and "📎 Attachment" not in page

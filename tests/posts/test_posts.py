@@ -123,8 +123,9 @@ def test_feed_profile_and_post_pages_keep_their_query_counts(
     # the "Inbox" badge
     with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
-    # session, user, person, relationship, posts, their pictures, pinned FAQ, badge
-    with django_assert_num_queries(8):
+    # session, user, person, relationship, posts, their pictures, pinned FAQ, badge, and the
+    # business app's part (whether they are a business)
+    with django_assert_num_queries(9):
         assert client.get("/u/bob/").status_code == 200
     # session, user, the post with author and count, its pictures, its comments, badge
     with django_assert_num_queries(6):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -55,7 +56,8 @@ class Result:
 
     @property
     def jump_url(self):
-        return f"/inbox/{self.message.thread_id}/?at={self.message.seq}#message-{self.message.pk}"
+        url = reverse("inbox:thread", args=[self.message.thread_id])
+        return f"{url}?at={self.message.seq}#message-{self.message.pk}"
 
 
 def parse_query(text):

@@ -18,6 +18,9 @@ from .stickers import get_sticker
 # Where inbox.services.message_extras leaves a message's reactions (with their users), like message.files.
 PREFETCHED_REACTIONS = "prefetched_reactions"
 
+# The reactions Parley offers, in the order the picker shows them.
+REACTION_EMOJI = ("❤️", "😂", "😮", "😢", "😡", "👍")
+
 # Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
 MAX_ID = 2**63 - 1
 
@@ -316,6 +319,8 @@ class Participant(models.Model):
 class Message(models.Model):
     """A line in a thread: something a person wrote, or a system line ("alice added bob")."""
 
+    REACTION_CHOICES = REACTION_EMOJI
+
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
         SYSTEM = "system", "System"
@@ -438,6 +443,17 @@ class Message(models.Model):
         for reaction in reactions:
             groups.setdefault(reaction.emoji, []).append(reaction.user.username)
         return [{"emoji": emoji, "count": len(users), "users": users} for emoji, users in groups.items()]
+
+    @property
+    def action_url(self):
+        """Where the message's own forms post: /inbox/<thread>/messages/<seq>/ + react/, edit/, unsend/, hide/, forward/."""
+        return reverse("inbox:message_actions", args=[self.thread_id, self.seq])
+
+    @property
+    def quote_url(self):
+        """The conversation opened around the message this one replies to (inbox.views.thread's ?at=)."""
+        original = self.reply_to
+        return f"{reverse('inbox:thread', args=[self.thread_id])}?at={original.seq}#message-{original.pk}"
 
     @property
     def report_url(self):

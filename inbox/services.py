@@ -28,7 +28,7 @@ from common.errors import Refused
 
 from . import events, ratelimit, signals, social, stickers
 from .models import (
-    MAX_ID, NOT_FOUND, PREFETCHED_REACTIONS, HiddenMessage, Message, Participant, Reaction, Thread, direct_key, hand_written_sql, thread_id_of,
+    MAX_ID, NOT_FOUND, PREFETCHED_REACTIONS, REACTION_EMOJI, HiddenMessage, Message, Participant, Reaction, Thread, direct_key, hand_written_sql, thread_id_of,
 )
 
 MAX_BODY_LENGTH = 5000
@@ -38,8 +38,6 @@ MAX_GROUP_NAME_LENGTH = Thread._meta.get_field("name").max_length
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 TYPING_THROTTLE_SECONDS = 2
-# The reactions Parley offers, in the order the picker shows them.
-REACTION_EMOJI = ("❤️", "😂", "😮", "😢", "😡", "👍")
 EDIT_WINDOW = timedelta(minutes=15)
 MAX_FORWARD_TARGETS = 10
 MESSAGE_NOT_FOUND = "This message does not exist, or you are not in its conversation."
@@ -860,6 +858,12 @@ def hide_message(*, user, thread, seq):
         HiddenMessage.objects.create(user=user, message=message, thread_id=message.thread_id, change=message.change)
         transaction.on_commit(lambda: events.send_message_hidden(message, user_id=user.pk))
     return message
+
+
+def forward_targets(*, user, limit=50):
+    """The conversations a message can be forwarded to from the user's inbox, most recent first,
+    with their members (three queries, as inbox_page)."""
+    return list(inbox_page(user=user, box="all")[:limit])
 
 
 def forward_message(*, user, thread, seq, to):

@@ -214,9 +214,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 if message.hidden else events.updated_frame(message)
                 for message in changed
             ]
+            already = {message.pk for message in changed}
             updates += [
                 events.hidden_update_frame(thread_id=thread_id, message_id=message_id, seq=seq, change=cursor)
-                for message_id, seq in hides
+                for message_id, seq in hides if message_id not in already
             ]
             frames += updates
             done.update(count=len(frames), change=cursor, more=done["more"] or more)

@@ -14,19 +14,26 @@ group "user.<id>", then the socket is accepted.
 
 Client -> server
   {"type": "message.send", "thread": <int>, "body": <str>, "client_id": <str, optional>,
-   "attachments": [<upload id>, ...] (optional, at most 10; then the body may be empty)}
-  {"type": "sync", "thread": <int>, "after": <seq>}
+   "attachments": [<upload id>, ...] (optional, at most 10; then the body may be empty),
+   "reply_to": <seq, optional>, "sticker": <sticker id, optional: then no body or files>}
+  {"type": "sync", "thread": <int>, "after": <seq>, "changes_after": <change number, optional>}
   {"type": "typing", "thread": <int>}
   {"type": "read", "thread": <int>, "seq": <int, optional: default the newest>}
+  {"type": "message.react", "thread", "seq", "emoji": <one of six, or null>}
+  {"type": "message.edit", "thread", "seq", "body"}     {"type": "message.unsend", "thread", "seq"}
+  {"type": "message.hide", "thread", "seq"}             {"type": "message.forward", "thread", "seq", "to": [<thread ids>]}
 
 Server -> client
-  {"type": "message.new", "thread", "message": {"id", "seq", "sender", "body", "created", "client_id",
-   "attachments": [{"id", "kind", "name", "size", "url", "thumbnail_url", "width", "height"}]}, "html"}
+  {"type": "message.new", "thread", "message": {"id", "seq", "kind", "sender", "body", "created", "client_id",
+   "attachments", "card", "sticker", "reply_to", "edited", "reactions", "unsent", "removed", "forwarded"}, "html"}
       to every socket of every participant; a retried client_id: the original, to the retrying socket only
+  {"type": "message.updated", "thread", "change", "message", "html"}   a change to a sent message, to those
+      who see it (for "delete for me": the deleter's own sockets, message {"id", "seq", "hidden": true})
+  {"type": "message.forwarded", "thread", "seq", "to", "refused"}      the forwarding socket
   {"type": "message.removed", "thread", "message": {"id", "seq"}, "html"}   every participant (moderation)
   {"type": "message.hidden", "thread", "seq"}   instead of message.new (live and in sync) to a group
-      member who blocked the sender: the seq is taken, nothing is shown
-  {"type": "sync.done", "thread", "count": <frames just sent>, "more": <bool: ask again from the last seq>}
+      member who blocked the sender, or for a message the member deleted for themselves
+  {"type": "sync.done", "thread", "count", "more", "change": <with changes_after: the cursor to resume from>}
   {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
   {"type": "read", "thread", "user": <username>, "seq"}                      every participant
   {"type": "unread.update", "thread", "unread", "total"}                     one user's sockets
@@ -39,7 +46,8 @@ field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB)
 (missing thread, or not a participant: removed members included), empty_body, too_long,
 too_many_files, attachment_not_found, cannot_message (a block either way, or "Only people I
 follow", in a 1:1: always the neutral "You can't message this person"), rate_limited,
-server_error. After any error the socket stays open and usable.
+not_yours, edit_window_passed, cannot_edit, cannot_react, cannot_unsend, cannot_forward,
+unknown_sticker, server_error. After any error the socket stays open and usable.
 
 Channel-layer events (group "user.<id>"): {"type": "frames", "texts": [<encoded frame>, ...]}
 carries the server -> client frames above, forwarded as they are (inbox.events); {"type":

@@ -156,6 +156,13 @@
     const menu = event.target;
     if (!(menu instanceof HTMLDetailsElement) || !menu.classList.contains("menu-popover") || !menu.open) return;
     closeMenus(menu);
+    // Open upwards when the panel would fall under the composer (the scroller clips it).
+    menu.classList.remove("opens-up");
+    const panel = menu.querySelector("form");
+    const scroller = pane.querySelector("[data-scroller]");
+    if (panel && scroller && panel.getBoundingClientRect().bottom > scroller.getBoundingClientRect().bottom) {
+      menu.classList.add("opens-up");
+    }
     // Edit only while it can still work.
     const li = messageOf(menu);
     const editItem = li && menu.querySelector("[data-message-action=edit]");

@@ -576,7 +576,9 @@
     }
     const removed = /^<li[^>]*\sdata-removed[\s>]/.test(frame.html.trim());
     preview.textContent = removed ? "This message was removed"
-      : prefix + (message.body.replace(/\s+/g, " ").trim() || "📎 Attachment");
+      : prefix + (message.body.replace(/\s+/g, " ").trim()
+        || (message.card && (message.card.label || message.card.title))
+        || (message.sticker ? "Sent a sticker" : "📎 Attachment"));
     preview.classList.toggle("is-system", !message.sender);
     const time = row.querySelector("[data-short-time]");
     time.setAttribute("datetime", message.created);

@@ -66,6 +66,11 @@ class Attachment(models.Model):
         return self.message_id is not None
 
     @property
+    def is_gif(self):
+        """An animated GIF: a still one is stored as a PNG (media.attachment_images), so the type says it."""
+        return self.content_type == "image/gif"
+
+    @property
     def extension_label(self):
         """"PDF", "DOCX": the badge on a document card (the display name's extension always matches the bytes)."""
         return self.original_name.rpartition(".")[2].upper()[:4]

@@ -336,13 +336,8 @@
 
   function submitMessage(event) {
     const body = textarea.value;
+    // attachments.js holds a submit back while files upload or have failed: here they are all up.
     const files = attachmentsState();
-    if (files.busy) {
-      // Sending now would leave the uploading files behind: the form waits for them.
-      event.preventDefault();
-      setComposerNote("Wait until your files have uploaded.");
-      return;
-    }
     // No live connection yet: the form posts as without JavaScript, with the uploads' ids in hidden inputs.
     if (!everOpened) return;
     event.preventDefault();

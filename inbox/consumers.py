@@ -173,15 +173,20 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def on_message_send(self, content):
         thread_id = _int_field(content, "thread")
         attachment_ids = _attachment_ids(content)
+        reply_to = _int_field(content, "reply_to", optional=True)
+        sticker = content.get("sticker")
+        if sticker is not None and not isinstance(sticker, str):
+            raise Refused("bad_request", '"sticker" must be the id of a sticker.')
         frame = await database_sync_to_async(self._send_message)(
-            thread_id, content.get("body"), content.get("client_id"), attachment_ids
+            thread_id, content.get("body"), content.get("client_id"), attachment_ids, reply_to, sticker
         )
         if frame is not None:
             await self.send_json(frame)
 
-    def _send_message(self, thread_id, body, client_id, attachment_ids):
+    def _send_message(self, thread_id, body, client_id, attachment_ids, reply_to, sticker):
         message, created = services.send_message(
-            sender=self.user, thread=thread_id, body=body, client_id=client_id, attachment_ids=attachment_ids
+            sender=self.user, thread=thread_id, body=body, client_id=client_id, attachment_ids=attachment_ids,
+            reply_to=reply_to, sticker=sticker,
         )
         # A new message reaches this socket through the group push; a retry is answered here only.
         return None if created else events.message_frame(message)
@@ -189,16 +194,64 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def on_sync(self, content):
         thread_id = _int_field(content, "thread")
         after = _int_field(content, "after")
-        frames = await database_sync_to_async(self._missed_frames)(thread_id, after)
+        changes_after = _int_field(content, "changes_after", optional=True)
+        frames, done = await database_sync_to_async(self._missed_frames)(thread_id, after, changes_after)
         for frame in frames:
             await self.send_json(frame)
-        more = len(frames) == services.SYNC_LIMIT
-        await self.send_json({"type": "sync.done", "thread": thread_id, "count": len(frames), "more": more})
+        await self.send_json(done)
 
-    def _missed_frames(self, thread_id, after):
+    def _missed_frames(self, thread_id, after, changes_after):
         messages = services.messages_after(user=self.user, thread=thread_id, after_seq=after)
-        # A group member who blocked a sender gets that sender's seqs as markers only (inbox.events.hidden_frame).
-        return [events.hidden_frame(message) if message.hidden else events.message_frame(message) for message in messages]
+        # Messages deleted for me, and a group's from people I blocked, come as seq markers only (inbox.events.hidden_frame).
+        frames = [events.hidden_frame(message) if message.hidden else events.message_frame(message) for message in messages]
+        done = {"type": "sync.done", "thread": thread_id, "count": len(frames), "more": len(frames) == services.SYNC_LIMIT}
+        if changes_after is not None:
+            changed, hides, cursor, more = services.changes_after(
+                user=self.user, thread=thread_id, after_change=changes_after, up_to_seq=after
+            )
+            updates = [
+                events.hidden_update_frame(thread_id=thread_id, message_id=message.pk, seq=message.seq, change=message.change)
+                if message.hidden else events.updated_frame(message)
+                for message in changed
+            ]
+            updates += [
+                events.hidden_update_frame(thread_id=thread_id, message_id=message_id, seq=seq, change=cursor)
+                for message_id, seq in hides
+            ]
+            frames += updates
+            done.update(count=len(frames), change=cursor, more=done["more"] or more)
+        return frames, done
+
+    async def on_react(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        emoji = content.get("emoji")
+        if emoji is not None and not isinstance(emoji, str):
+            raise Refused("bad_request", '"emoji" must be text, or null to remove your reaction.')
+        await database_sync_to_async(services.react)(user=self.user, thread=thread_id, seq=seq, emoji=emoji)
+
+    async def on_edit(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.edit_message)(user=self.user, thread=thread_id, seq=seq, body=content.get("body"))
+
+    async def on_unsend(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.unsend_message)(user=self.user, thread=thread_id, seq=seq)
+
+    async def on_hide(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.hide_message)(user=self.user, thread=thread_id, seq=seq)
+
+    async def on_forward(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        to = content.get("to")
+        if not isinstance(to, list) or any(type(target) is not int for target in to):
+            raise Refused("bad_request", '"to" must be a list of conversation ids.')
+        sent, refused = await database_sync_to_async(services.forward_message)(user=self.user, thread=thread_id, seq=seq, to=to)
+        await self.send_json({
+            "type": "message.forwarded", "thread": thread_id, "seq": seq,
+            "to": [message.thread_id for message in sent],
+            "refused": [{"thread": target, "code": refusal.code, "detail": refusal.detail} for target, refusal in refused],
+        })
 
     async def on_typing(self, content):
         thread_id = _int_field(content, "thread")
@@ -214,6 +267,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         "sync": on_sync,
         "typing": on_typing,
         "read": on_read,
+        "message.react": on_react,
+        "message.edit": on_edit,
+        "message.unsend": on_unsend,
+        "message.hide": on_hide,
+        "message.forward": on_forward,
     }
 
     # --- Events from the channel layer (sent by inbox.events and accounts.services) -------------

@@ -264,10 +264,16 @@ def copy_attachments_for(*, owner, attachment_ids):
             raise Refused(
                 "attachment_not_found", "One of the files you chose is no longer available. Choose another one."
             ) from None
+    return copy_attachments(owner=owner, attachments=originals)
+
+
+def copy_attachments(*, owner, attachments):
+    """copy_attachment for several files (forwarding a message): all or none; a refusal or any
+    error deletes the copies already made (rows now, files once that commits)."""
     copies = []
     try:
-        for original in originals:
-            copies.append(copy_attachment(owner=owner, attachment=original))
+        for attachment in attachments:
+            copies.append(copy_attachment(owner=owner, attachment=attachment))
     except BaseException:
         discard_uploads(copies)
         raise

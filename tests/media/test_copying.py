@@ -167,3 +167,18 @@ def test_copies_for_several_ids_are_all_or_none(sent_gif, upload, make_thread, s
 
     copies = services.copy_attachments_for(owner=bob, attachment_ids=[sent_gif.pk])
     assert [copy.owner for copy in copies] == [bob]
+
+
+def test_copying_several_files_deletes_the_first_copies_when_a_later_one_is_refused(
+    sent_gif, upload, bob, settings, django_capture_on_commit_callbacks
+):
+    document = upload(bob, "plan.pdf", samples.pdf())
+    before = stored_names()
+    settings.ATTACHMENT_DAILY_BYTES_PER_USER = document.size + sent_gif.size + 1
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.Refused) as refused:
+        services.copy_attachments(owner=bob, attachments=[sent_gif, document])
+
+    assert refused.value.code == "daily_limit"
+    assert stored_names() == before
+    assert list(Attachment.objects.filter(owner=bob)) == [document]

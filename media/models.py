@@ -33,6 +33,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     size = models.PositiveBigIntegerField()
+    # SHA-256 (hex) of the stored file's bytes, kept by copies: the GIF picker lists one file once
+    # however often it was sent again. Blank for files stored before it existed.
+    content_digest = models.CharField(max_length=64, blank=True, default="")
     # Images only: the page reserves the box before the picture arrives.
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)

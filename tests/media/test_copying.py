@@ -4,6 +4,8 @@ The same tests run on local storage and on the S3 path of django-storages (a loc
 because "a real copy" means different calls on each.
 """
 
+import hashlib
+
 import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
@@ -13,7 +15,7 @@ from media.models import Attachment
 from tests.media import samples
 from tests.media.test_s3 import bucket, moto_endpoint  # noqa: F401  (fixtures)
 
-COPIED_FIELDS = ("kind", "content_type", "size", "width", "height", "original_name")
+COPIED_FIELDS = ("kind", "content_type", "size", "width", "height", "original_name", "content_digest")
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -61,6 +63,7 @@ def test_the_copy_is_a_new_unsent_attachment_of_the_new_owner_with_the_same_desc
         field: getattr(sent_gif, field) for field in COPIED_FIELDS
     }
     assert Attachment.objects.get(pk=copy.pk).owner_id == bob.pk
+    assert copy.content_digest == hashlib.sha256(read(copy.file.name)).hexdigest()
 
 
 def test_the_copy_holds_the_same_bytes_under_new_random_keys(sent_gif, bob):

@@ -83,9 +83,9 @@ def test_the_picture_a_gif_shows_inline_is_animated(sent_gif, conversation, bob)
 def test_recent_gifs_lists_the_gifs_of_my_conversations_newest_first(
     upload, conversation, make_thread, send, alice, bob, dave, sent_gif
 ):
-    from_bob = upload(bob, "wave.gif", samples.animated_gif())
+    from_bob = upload(bob, "wave.gif", samples.animated_gif(size=(30, 20)))
     send(bob, conversation, attachments=[from_bob])
-    in_group = upload(dave, "party.gif", samples.animated_gif())
+    in_group = upload(dave, "party.gif", samples.animated_gif(size=(40, 20)))
     send(dave, make_thread(dave, alice, name="Party"), attachments=[in_group])
 
     assert services.recent_gifs(alice) == [in_group, from_bob, sent_gif]
@@ -118,10 +118,10 @@ def test_a_removed_member_no_longer_sees_the_groups_gifs(upload, group, send, al
     assert services.recent_gifs(dave) == []
 
 
-def test_recent_gifs_is_one_entry_per_stored_file_in_one_query(
+def test_recent_gifs_is_one_entry_per_file_in_one_query(
     upload, group, conversation, send, alice, bob, dave, django_assert_num_queries
 ):
-    gifs = [upload(alice, f"g{n}.gif", samples.animated_gif()) for n in range(5)]
+    gifs = [upload(alice, f"g{n}.gif", samples.animated_gif(size=(20 + n, 16))) for n in range(5)]
     for gif in gifs:
         send(alice, group, attachments=[gif])
     # Several rules could each allow the same file: it is still listed once.
@@ -134,6 +134,46 @@ def test_recent_gifs_is_one_entry_per_stored_file_in_one_query(
 
     assert listed == gifs[::-1]
     assert len({gif.file.name for gif in listed}) == len(listed)
+
+
+def test_a_gif_sent_again_from_the_picker_is_listed_once(sent_gif, conversation, send, alice, bob):
+    for sender in (bob, alice, bob):
+        copy = services.copy_attachment(owner=sender, attachment=sent_gif)
+        send(sender, conversation, body="", attachments=[copy])
+
+    listed = services.recent_gifs(alice)
+
+    assert len(listed) == 1 and listed[0].owner == bob and listed[0].content_digest == sent_gif.content_digest
+
+
+def test_the_same_gif_uploaded_twice_is_listed_once_and_different_gifs_apart(
+    upload, conversation, send, alice, bob, sent_gif
+):
+    again = upload(bob, "same.gif", samples.animated_gif(size=(640, 320)))
+    other = upload(bob, "other.gif", samples.animated_gif(size=(640, 320), durations=(100, 100)))
+    send(bob, conversation, attachments=[again, other])
+
+    assert again.content_digest == sent_gif.content_digest != other.content_digest
+    assert services.recent_gifs(alice) == [other, again]
+
+
+def test_the_same_bytes_in_a_conversation_i_am_not_in_never_stand_for_mine(
+    sent_gif, upload, make_thread, send, alice, bob, carol
+):
+    theirs = upload(carol, "dance.gif", samples.animated_gif(size=(640, 320)))
+    send(carol, make_thread(carol, bob), attachments=[theirs])
+    assert theirs.content_digest == sent_gif.content_digest and theirs.pk > sent_gif.pk
+
+    assert services.recent_gifs(alice) == [sent_gif]
+    assert services.recent_gifs(carol) == [theirs]
+
+
+def test_gifs_stored_before_digests_existed_count_one_per_stored_file(sent_gif, upload, conversation, send, alice):
+    older = upload(alice, "older.gif", samples.animated_gif(size=(640, 320)))
+    send(alice, conversation, attachments=[older])
+    Attachment.objects.update(content_digest="")
+
+    assert services.recent_gifs(alice) == [older, sent_gif]
 
 
 # --- Sending one again: POST /media/<id>/reuse/ -----------------------------------------------

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "business",
     "moderation",
     "search",
+    "notifications",
     "inbox",
     "accounts",
     "media",
@@ -345,6 +346,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- E-mail ---------------------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = env("PARLEY_FROM_EMAIL", "Parley <no-reply@localhost>")
+# Where links in e-mails point (no request to take the host from): the site's public address.
+PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000")
+# How long a message stays unread before send_unread_emails tells its recipient.
+UNREAD_EMAIL_DELAY_MINUTES = env_int("PARLEY_UNREAD_EMAIL_DELAY_MINUTES", 15)
 EMAIL_HOST = env("PARLEY_EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -26,9 +26,10 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Parley is at http://127.0.0.1:$(PORT)/ (Ctrl+C stops it and its background worker)"
-	@# The worker runs background jobs (offers) beside daphne and stops with it; offers a killed
-	@# worker left half sent are enqueued again first.
+	@# The worker runs background jobs (offers, pruning expired stories every few minutes) beside
+	@# daphne and stops with it; offers a killed worker left half sent are enqueued again first.
 	$(BIN)/python manage.py resume_offers
+	$(BIN)/python manage.py schedule_prune_stories
 	@$(BIN)/python manage.py db_worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application

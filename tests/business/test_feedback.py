@@ -60,3 +60,49 @@ def test_the_business_and_outsiders_cannot_answer(client, asked, brand, carol):
 def test_a_rating_outside_one_to_five_is_refused(asked, bob, rating):
     with pytest.raises(Refused):
         services.answer_feedback(customer=bob, request_id=asked.pk, rating=rating)
+
+
+def test_an_answer_tells_the_open_tabs_of_the_conversation_once_after_commit(asked, bob, monkeypatch,
+                                                                             django_capture_on_commit_callbacks):
+    # The answer changes the asking message's card; the inbox's "message.updated" push tells every
+    # open tab (the business's too). Exactly once: if the inbox's update_cards comes to push every
+    # changed card itself, one of the two pushes must go, and this count says so.
+    from inbox import events
+
+    pushed = []
+    monkeypatch.setattr(events, "broadcast_message_updated", pushed.append, raising=False)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.answer_feedback(customer=bob, request_id=asked.pk, rating=5, comment="Great beans")
+    assert pushed == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    message = Message.objects.get(card_key=f"feedback:{asked.pk}")
+    assert [changed.pk for changed in pushed] == [message.pk]
+    assert pushed[0].card["unavailable_text"] == "Rated 5 stars" and pushed[0].card["excerpt"] == "Great beans"
+    assert pushed[0].sender.username == "northwind"
+
+
+def test_a_refused_answer_pushes_nothing(asked, brand, bob, monkeypatch, django_capture_on_commit_callbacks):
+    from inbox import events
+
+    pushed = []
+    monkeypatch.setattr(events, "broadcast_message_updated", pushed.append, raising=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_feedback(customer=bob, request_id=asked.pk, rating=4)
+    assert len(pushed) == 1
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Refused):
+        services.answer_feedback(customer=bob, request_id=asked.pk, rating=1)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Refused):
+        services.answer_feedback(customer=brand, request_id=asked.pk, rating=1)
+    assert len(pushed) == 1
+
+
+def test_without_the_inbox_push_the_answer_is_stored_and_shows_on_the_next_load(client, asked, bob, monkeypatch,
+                                                                                 django_capture_on_commit_callbacks):
+    from inbox import events
+
+    monkeypatch.delattr(events, "broadcast_message_updated", raising=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_feedback(customer=bob, request_id=asked.pk, rating=3)
+    client.force_login(asked.business)
+    assert "Rated 3 stars" in client.get(f"/inbox/{asked.thread_id}/").content.decode()

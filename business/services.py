@@ -14,6 +14,7 @@ import statistics
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, transaction
@@ -250,6 +251,7 @@ def save_business_profile(*, user, category, website, time_zone, hours, open_to_
         },
     )
     forget_automatic_repliers()
+    announce_business_status(user, True)
     return profile
 
 
@@ -257,6 +259,26 @@ def switch_to_personal(*, user):
     """Back to a personal account: the business profile goes (quick replies stay: everyone has them)."""
     BusinessProfile.objects.filter(user=user).delete()
     forget_automatic_repliers()
+    announce_business_status(user, False)
+
+
+def _business_status_key(user_id):
+    return f"business:is-business:{user_id}"
+
+
+def announce_business_status(user, is_business):
+    """Tell the account's other sessions (its other devices) it switched, through the shared cache
+    (business.context_processors reads it, no query): set after commit, so a switch that rolls
+    back announces nothing. Kept as long as a session lasts, since a session that logs in again
+    reads the database anyway (views.remember_business_on_login)."""
+    transaction.on_commit(lambda: shared_cache.set(
+        _business_status_key(user.pk), bool(is_business), timeout=settings.SESSION_COOKIE_AGE
+    ))
+
+
+def announced_business_status(user_id):
+    """True or False once the account switched during a session's lifetime; None when nobody knows."""
+    return shared_cache.get(_business_status_key(user_id))
 
 
 def _parse_time(text):

@@ -84,3 +84,37 @@ def test_a_failed_run_still_schedules_the_next(db, monkeypatch):
     with pytest.raises(RuntimeError):
         tasks.prune_stories_task.call()
     assert prune_jobs("READY").get().run_after > timezone.now()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_scheduling_at_once_leave_one_job(monkeypatch):
+    import threading
+    import time
+
+    from django.db import connection
+    from django_tasks_db.backend import DatabaseBackend
+
+    real_enqueue = DatabaseBackend._task_to_db_task
+
+    def slow_enqueue(self, *args, **kwargs):
+        time.sleep(0.3)  # between "is one waiting?" and the new row: where two schedulers would race
+        return real_enqueue(self, *args, **kwargs)
+
+    monkeypatch.setattr(DatabaseBackend, "_task_to_db_task", slow_enqueue)
+    start = threading.Barrier(2)
+    results = []
+
+    def schedule():
+        try:
+            start.wait()
+            results.append(tasks.keep_story_pruning_scheduled())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=schedule) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, True]
+    assert prune_jobs("READY").count() == 1

@@ -208,12 +208,20 @@ def deliver_offer(offer_id, *, now=None):
 
 
 def resume_unfinished():
-    """Enqueue the delivery of every offer still sending: a worker killed mid-job leaves its job
-    row "running" for good, so this runs when the workers start. Deliveries are idempotent, so an
-    offer whose job is in fact still queued is simply finished by whichever job comes first."""
+    """Enqueue the delivery of every offer still sending whose job no longer waits: a worker killed
+    mid-job leaves its job row "running" for good, so this runs when the workers start. An offer
+    whose job is still queued (not yet run, or paused at the rate limit) is left to it, so restarts
+    do not pile up copies of the job; should two run anyway, deliveries are idempotent."""
+    # The database backend's own table: the Tasks API has no way to list waiting jobs.
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from .tasks import deliver_offer_task
 
-    unfinished = list(Offer.objects.filter(status=Offer.Status.SENDING).values_list("pk", flat=True))
+    queued = DBTaskResult.objects.filter(task_path=deliver_offer_task.module_path, status=TaskResultStatus.READY)
+    waiting = {job["args"][0] for job in queued.values_list("args_kwargs", flat=True) if job.get("args")}
+    unfinished = [offer_id for offer_id in Offer.objects.filter(status=Offer.Status.SENDING).values_list("pk", flat=True)
+                  if offer_id not in waiting]
     for offer_id in unfinished:
         deliver_offer_task.enqueue(offer_id)
     return len(unfinished)

@@ -259,6 +259,8 @@ IMAGE_MAX_PIXELS = env_int("PARLEY_IMAGE_MAX_PIXELS", 40_000_000)
 
 # Messages per user per minute over every socket and form; 0 turns the limit off (load benchmarks).
 SEND_RATE_PER_MINUTE = env_int("PARLEY_SEND_RATE_PER_MINUTE", 120)
+# Reactions, edits, unsends and "delete for me", per person per minute (0: no limit).
+CHANGE_RATE_PER_MINUTE = env_int("PARLEY_CHANGE_RATE_PER_MINUTE", 240)
 
 # --- Background jobs ------------------------------------------------------------------------
 

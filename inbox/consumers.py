@@ -14,19 +14,26 @@ group "user.<id>", then the socket is accepted.
 
 Client -> server
   {"type": "message.send", "thread": <int>, "body": <str>, "client_id": <str, optional>,
-   "attachments": [<upload id>, ...] (optional, at most 10; then the body may be empty)}
-  {"type": "sync", "thread": <int>, "after": <seq>}
+   "attachments": [<upload id>, ...] (optional, at most 10; then the body may be empty),
+   "reply_to": <seq, optional>, "sticker": <sticker id, optional: then no body or files>}
+  {"type": "sync", "thread": <int>, "after": <seq>, "changes_after": <change number, optional>}
   {"type": "typing", "thread": <int>}
   {"type": "read", "thread": <int>, "seq": <int, optional: default the newest>}
+  {"type": "message.react", "thread", "seq", "emoji": <one of six, or null>}
+  {"type": "message.edit", "thread", "seq", "body"}     {"type": "message.unsend", "thread", "seq"}
+  {"type": "message.hide", "thread", "seq"}             {"type": "message.forward", "thread", "seq", "to": [<thread ids>]}
 
 Server -> client
-  {"type": "message.new", "thread", "message": {"id", "seq", "sender", "body", "created", "client_id",
-   "attachments": [{"id", "kind", "name", "size", "url", "thumbnail_url", "width", "height"}]}, "html"}
+  {"type": "message.new", "thread", "message": {"id", "seq", "kind", "sender", "body", "created", "client_id",
+   "attachments", "card", "sticker", "reply_to", "edited", "reactions", "unsent", "removed", "forwarded"}, "html"}
       to every socket of every participant; a retried client_id: the original, to the retrying socket only
+  {"type": "message.updated", "thread", "change", "message", "html"}   a change to a sent message, to those
+      who see it (for "delete for me": the deleter's own sockets, message {"id", "seq", "hidden": true})
+  {"type": "message.forwarded", "thread", "seq", "to", "refused"}      the forwarding socket
   {"type": "message.removed", "thread", "message": {"id", "seq"}, "html"}   every participant (moderation)
   {"type": "message.hidden", "thread", "seq"}   instead of message.new (live and in sync) to a group
-      member who blocked the sender: the seq is taken, nothing is shown
-  {"type": "sync.done", "thread", "count": <frames just sent>, "more": <bool: ask again from the last seq>}
+      member who blocked the sender, or for a message the member deleted for themselves
+  {"type": "sync.done", "thread", "count", "more", "change": <with changes_after: the cursor to resume from>}
   {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
   {"type": "read", "thread", "user": <username>, "seq"}                      every participant
   {"type": "unread.update", "thread", "unread", "total"}                     one user's sockets
@@ -39,7 +46,8 @@ field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB)
 (missing thread, or not a participant: removed members included), empty_body, too_long,
 too_many_files, attachment_not_found, cannot_message (a block either way, or "Only people I
 follow", in a 1:1: always the neutral "You can't message this person"), rate_limited,
-server_error. After any error the socket stays open and usable.
+not_yours, edit_window_passed, cannot_edit, cannot_react, cannot_unsend, cannot_forward,
+unknown_sticker, server_error. After any error the socket stays open and usable.
 
 Channel-layer events (group "user.<id>"): {"type": "frames", "texts": [<encoded frame>, ...]}
 carries the server -> client frames above, forwarded as they are (inbox.events); {"type":
@@ -173,15 +181,20 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def on_message_send(self, content):
         thread_id = _int_field(content, "thread")
         attachment_ids = _attachment_ids(content)
+        reply_to = _int_field(content, "reply_to", optional=True)
+        sticker = content.get("sticker")
+        if sticker is not None and not isinstance(sticker, str):
+            raise Refused("bad_request", '"sticker" must be the id of a sticker.')
         frame = await database_sync_to_async(self._send_message)(
-            thread_id, content.get("body"), content.get("client_id"), attachment_ids
+            thread_id, content.get("body"), content.get("client_id"), attachment_ids, reply_to, sticker
         )
         if frame is not None:
             await self.send_json(frame)
 
-    def _send_message(self, thread_id, body, client_id, attachment_ids):
+    def _send_message(self, thread_id, body, client_id, attachment_ids, reply_to, sticker):
         message, created = services.send_message(
-            sender=self.user, thread=thread_id, body=body, client_id=client_id, attachment_ids=attachment_ids
+            sender=self.user, thread=thread_id, body=body, client_id=client_id, attachment_ids=attachment_ids,
+            reply_to=reply_to, sticker=sticker,
         )
         # A new message reaches this socket through the group push; a retry is answered here only.
         return None if created else events.message_frame(message)
@@ -189,16 +202,65 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def on_sync(self, content):
         thread_id = _int_field(content, "thread")
         after = _int_field(content, "after")
-        frames = await database_sync_to_async(self._missed_frames)(thread_id, after)
+        changes_after = _int_field(content, "changes_after", optional=True)
+        frames, done = await database_sync_to_async(self._missed_frames)(thread_id, after, changes_after)
         for frame in frames:
             await self.send_json(frame)
-        more = len(frames) == services.SYNC_LIMIT
-        await self.send_json({"type": "sync.done", "thread": thread_id, "count": len(frames), "more": more})
+        await self.send_json(done)
 
-    def _missed_frames(self, thread_id, after):
+    def _missed_frames(self, thread_id, after, changes_after):
         messages = services.messages_after(user=self.user, thread=thread_id, after_seq=after)
-        # A group member who blocked a sender gets that sender's seqs as markers only (inbox.events.hidden_frame).
-        return [events.hidden_frame(message) if message.hidden else events.message_frame(message) for message in messages]
+        # Messages deleted for me, and a group's from people I blocked, come as seq markers only (inbox.events.hidden_frame).
+        frames = [events.hidden_frame(message) if message.hidden else events.message_frame(message) for message in messages]
+        done = {"type": "sync.done", "thread": thread_id, "count": len(frames), "more": len(frames) == services.SYNC_LIMIT}
+        if changes_after is not None:
+            changed, hides, cursor, more = services.changes_after(
+                user=self.user, thread=thread_id, after_change=changes_after, up_to_seq=after
+            )
+            updates = [
+                events.hidden_update_frame(thread_id=thread_id, message_id=message.pk, seq=message.seq, change=message.change)
+                if message.hidden else events.updated_frame(message)
+                for message in changed
+            ]
+            already = {message.pk for message in changed}
+            updates += [
+                events.hidden_update_frame(thread_id=thread_id, message_id=message_id, seq=seq, change=cursor)
+                for message_id, seq in hides if message_id not in already
+            ]
+            frames += updates
+            done.update(count=len(frames), change=cursor, more=done["more"] or more)
+        return frames, done
+
+    async def on_react(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        emoji = content.get("emoji")
+        if emoji is not None and not isinstance(emoji, str):
+            raise Refused("bad_request", '"emoji" must be text, or null to remove your reaction.')
+        await database_sync_to_async(services.react)(user=self.user, thread=thread_id, seq=seq, emoji=emoji)
+
+    async def on_edit(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.edit_message)(user=self.user, thread=thread_id, seq=seq, body=content.get("body"))
+
+    async def on_unsend(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.unsend_message)(user=self.user, thread=thread_id, seq=seq)
+
+    async def on_hide(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        await database_sync_to_async(services.hide_message)(user=self.user, thread=thread_id, seq=seq)
+
+    async def on_forward(self, content):
+        thread_id, seq = _int_field(content, "thread"), _int_field(content, "seq")
+        to = content.get("to")
+        if not isinstance(to, list) or any(type(target) is not int for target in to):
+            raise Refused("bad_request", '"to" must be a list of conversation ids.')
+        sent, refused = await database_sync_to_async(services.forward_message)(user=self.user, thread=thread_id, seq=seq, to=to)
+        await self.send_json({
+            "type": "message.forwarded", "thread": thread_id, "seq": seq,
+            "to": [message.thread_id for message in sent],
+            "refused": [{"thread": target, "code": refusal.code, "detail": refusal.detail} for target, refusal in refused],
+        })
 
     async def on_typing(self, content):
         thread_id = _int_field(content, "thread")
@@ -214,6 +276,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         "sync": on_sync,
         "typing": on_typing,
         "read": on_read,
+        "message.react": on_react,
+        "message.edit": on_edit,
+        "message.unsend": on_unsend,
+        "message.hide": on_hide,
+        "message.forward": on_forward,
     }
 
     # --- Events from the channel layer (sent by inbox.events and accounts.services) -------------

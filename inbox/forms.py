@@ -65,6 +65,10 @@ class MessageForm(forms.Form):
     client_id = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
+class EditMessageForm(forms.Form):
+    body = BodyField(label="Edit message", widget=forms.Textarea(attrs={"rows": 4, "autofocus": True}))
+
+
 class RenameForm(forms.Form):
     name = forms.CharField(label="Group name", required=False, max_length=services.MAX_GROUP_NAME_LENGTH)
 

@@ -13,6 +13,14 @@ from accounts.services import blocked_ids_subquery, muted_ids_subquery
 from common.errors import Refused
 from media.models import PREFETCHED_FILES
 
+from .stickers import get_sticker
+
+# Where inbox.services.message_extras leaves a message's reactions (with their users), like message.files.
+PREFETCHED_REACTIONS = "prefetched_reactions"
+
+# The reactions Parley offers, in the order the picker shows them.
+REACTION_EMOJI = ("❤️", "😂", "😮", "😢", "😡", "👍")
+
 # Database ids and seqs are signed 64-bit at most; a larger number from a client is simply unknown.
 MAX_ID = 2**63 - 1
 
@@ -226,6 +234,10 @@ class Thread(models.Model):
     last_message = models.ForeignKey(
         "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The thread's change counter: every change to a message already sent (an edit, an unsend, a
+    # reaction, a removal, a card update, someone's "delete for me") takes the next value, stored on
+    # what changed, so a reconnecting tab asks for "changes after N" (sync) and misses nothing.
+    last_change = models.PositiveBigIntegerField(default=0)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -307,9 +319,12 @@ class Participant(models.Model):
 class Message(models.Model):
     """A line in a thread: something a person wrote, or a system line ("alice added bob")."""
 
+    REACTION_CHOICES = REACTION_EMOJI
+
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
         SYSTEM = "system", "System"
+        STICKER = "sticker", "Sticker"
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
     # Null for system lines.
@@ -334,6 +349,18 @@ class Message(models.Model):
     card = models.JSONField(null=True, blank=True)
     # "<kind>:<ref>" of the card, so its owner finds every message quoting one thing (update_cards).
     card_key = models.CharField(max_length=80, null=True, blank=True)
+    # The id of a sticker Parley ships (inbox.stickers) for a sticker message; blank otherwise.
+    sticker = models.CharField(max_length=40, blank=True, default="")
+    # The message this one answers, in the same thread; its quote is drawn from the original as
+    # it is now, so an edit shows and an unsend shows "Original message unavailable".
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    forwarded = models.BooleanField(default=False)
+    # When the sender last edited the text (only the latest text is kept).
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # When the sender unsent it: like a removal, the row keeps its seq with the body wiped and the files gone.
+    unsent_at = models.DateTimeField(null=True, blank=True)
+    # The thread's change counter (Thread.last_change) at this message's latest change; 0 if never changed.
+    change = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -347,6 +374,8 @@ class Message(models.Model):
         indexes = [
             # update_cards: the messages quoting one post, story or comment when it goes away.
             models.Index(fields=["card_key"], name="message_card_key", condition=Q(card_key__isnull=False)),
+            # sync: the messages of a thread changed after a client's change cursor.
+            models.Index(fields=["thread", "change"], name="message_thread_change", condition=Q(change__gt=0)),
         ]
 
     def __str__(self):
@@ -367,6 +396,66 @@ class Message(models.Model):
         return self.removed_at is not None
 
     @property
+    def is_unsent(self):
+        return self.unsent_at is not None
+
+    @property
+    def is_gone(self):
+        """Unsent by its sender or removed by staff: nothing of it is left to show, quote or act on."""
+        return self.unsent_at is not None or self.removed_at is not None
+
+    @property
+    def is_sticker(self):
+        return self.kind == self.Kind.STICKER
+
+    @property
+    def sticker_art(self):
+        return get_sticker(self.sticker) if self.sticker else None
+
+    @property
+    def excerpt(self):
+        """A few words saying what the message is, for a reply's quote: the start of its text, or its kind."""
+        if self.is_gone:
+            return ""
+        if self.body:
+            words = " ".join(self.body.split())
+            return words if len(words) <= 80 else words[:79].rstrip() + "…"
+        if self.is_sticker:
+            return "Sticker"
+        files = self.files
+        if files:
+            first = files[0]
+            if getattr(first, "is_gif", first.content_type == "image/gif"):
+                return "GIF"
+            return {"image": "Photo", "video": "Video", "audio": "Audio"}.get(first.kind, "File")
+        if self.card:
+            return self.card.get("title") or self.card.get("label") or "Shared"
+        return ""
+
+    @property
+    def reaction_summary(self):
+        """[{"emoji", "count", "users"}] in the order the emoji were first chosen, from the
+        prefetched reactions (inbox.services.REACTIONS_PREFETCH) or one query."""
+        reactions = self.__dict__.get(PREFETCHED_REACTIONS)
+        if reactions is None:
+            reactions = self.reactions.select_related("user").order_by("pk")
+        groups = {}
+        for reaction in reactions:
+            groups.setdefault(reaction.emoji, []).append(reaction.user.username)
+        return [{"emoji": emoji, "count": len(users), "users": users} for emoji, users in groups.items()]
+
+    @property
+    def action_url(self):
+        """Where the message's own forms post: /inbox/<thread>/messages/<seq>/ + react/, edit/, unsend/, hide/, forward/."""
+        return reverse("inbox:message_actions", args=[self.thread_id, self.seq])
+
+    @property
+    def quote_url(self):
+        """The conversation opened around the message this one replies to (inbox.views.thread's ?at=)."""
+        original = self.reply_to
+        return f"{reverse('inbox:thread', args=[self.thread_id])}?at={original.seq}#message-{original.pk}"
+
+    @property
     def report_url(self):
         # What {% url %} in the message partial would give, at a third of its cost on the push's hot path.
         return reverse("moderation:report_message", args=[self.pk])
@@ -383,3 +472,36 @@ class Message(models.Model):
             files = list(self.attachments.order_by("pk"))
         return files
 
+
+
+class Reaction(models.Model):
+    """One person's reaction to a message: at most one each, choosing another replaces it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=8)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="reaction_unique_message_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.emoji} by {self.user_id} on {self.message_id}"
+
+
+class HiddenMessage(models.Model):
+    """A message someone deleted for themselves only: their pages and sockets no longer show it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    # Thread.last_change when it was hidden, so that person's reconnecting tabs drop it too (sync).
+    change = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="hidden_message_unique_message_user"),
+        ]
+        indexes = [models.Index(fields=["user", "thread", "change"], name="hidden_user_thread_change")]

@@ -17,11 +17,20 @@ def allow_send(user_id):
     fine for a flood guard and costs one or two cache calls instead of a list per user.
     The counter lives two minutes, so it never expires while its own minute still counts.
     """
-    limit = settings.SEND_RATE_PER_MINUTE
+    return _count_in_minute("send", user_id, settings.SEND_RATE_PER_MINUTE)
+
+
+def allow_change(user_id):
+    """Count one change to a sent message (a reaction, an edit, an unsend, a hide) in the current
+    minute, as allow_send counts sends; False once CHANGE_RATE_PER_MINUTE is used up."""
+    return _count_in_minute("change", user_id, settings.CHANGE_RATE_PER_MINUTE)
+
+
+def _count_in_minute(counter, user_id, limit):
     if limit <= 0:
         return True
     window = int(time.time() // 60)
-    key = f"inbox:send:{user_id}:{window}"
+    key = f"inbox:{counter}:{user_id}:{window}"
     try:
         count = cache.incr(key)
     except ValueError:  # the first send of this window

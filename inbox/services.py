@@ -11,6 +11,7 @@ is a current participant: outsiders, removed members and missing threads are all
 
 import functools
 import re
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
@@ -25,8 +26,10 @@ from accounts.models import Block
 from accounts.services import blocked_ids_subquery
 from common.errors import Refused
 
-from . import events, ratelimit, signals, social
-from .models import MAX_ID, NOT_FOUND, Message, Participant, Thread, direct_key, hand_written_sql, thread_id_of
+from . import events, ratelimit, signals, social, stickers
+from .models import (
+    MAX_ID, NOT_FOUND, PREFETCHED_REACTIONS, REACTION_EMOJI, HiddenMessage, Message, Participant, Reaction, Thread, direct_key, hand_written_sql, thread_id_of,
+)
 
 MAX_BODY_LENGTH = 5000
 MAX_CLIENT_ID_LENGTH = 64
@@ -35,8 +38,9 @@ MAX_GROUP_NAME_LENGTH = Thread._meta.get_field("name").max_length
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 TYPING_THROTTLE_SECONDS = 2
-
-
+EDIT_WINDOW = timedelta(minutes=15)
+MAX_FORWARD_TARGETS = 10
+MESSAGE_NOT_FOUND = "This message does not exist, or you are not in its conversation."
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -65,30 +69,41 @@ def thread_participants(*, thread):
     )
 
 
+def message_extras(messages):
+    """What drawing a message needs, for a queryset of messages: sender and profile, the quoted
+    message with its sender, files (the message's and the quote's) and reactions with who made
+    them. A constant number of queries however many messages: the rows, then one per kind of
+    related row that occurs (files, quoted files, reactions)."""
+    return messages.select_related("sender__profile", "reply_to__sender").prefetch_related(
+        media_services.attachments_prefetch(),
+        Prefetch("reply_to__attachments", queryset=Attachment.objects.order_by("pk"), to_attr=PREFETCHED_FILES),
+        Prefetch("reactions", queryset=Reaction.objects.select_related("user").order_by("pk"), to_attr=PREFETCHED_REACTIONS),
+    )
+
+
 def messages_page(*, thread, before_seq=None, limit=PAGE_SIZE, viewer=None):
     """Up to `limit` messages before seq `before_seq` (default: the newest), oldest first.
 
     Two queries (one when there are none): the messages with sender and profile, then all their
     attachments. Keyset pagination on the (thread, seq) unique index: the cost does not depend on
     how long the history is. Seqs have no gaps, so older messages exist exactly when the first
-    one's seq > 1. The caller has checked access (get_thread_for).
+    one's seq > 1. The caller has checked access (get_thread_for). Replies, reactions and files
+    add one query each when the page has any (message_extras).
 
-    With a viewer, a group's messages from people the viewer blocked are left out (in the same
-    query); a 1:1 stays readable to both after a block. Group history starts with a system line
+    With a viewer, the messages they deleted for themselves are left out, and so are a group's
+    messages from people the viewer blocked (in the same query); a 1:1 stays readable to both after a block. Group history starts with a system line
     that is never left out, so "Load older" always ends at the beginning.
     """
     messages = Message.objects.filter(thread_id=thread_id_of(thread))
     if viewer is not None:
+        messages = messages.exclude(pk__in=HiddenMessage.objects.filter(user_id=viewer.pk, thread_id=thread_id_of(thread)).values("message_id"))
         if not isinstance(thread, Thread):
             messages = messages.exclude(thread__kind=Thread.Kind.GROUP, sender_id__in=blocked_ids_subquery(viewer.pk))
         elif thread.is_group:
             messages = messages.exclude(sender_id__in=blocked_ids_subquery(viewer.pk))
     if before_seq is not None:
         messages = messages.filter(seq__lt=_seq(before_seq, "before"))
-    newest_first = (
-        messages.select_related("sender__profile").prefetch_related(media_services.attachments_prefetch())
-        .order_by("-seq")[:limit]
-    )
+    newest_first = message_extras(messages).order_by("-seq")[:limit]
     return list(reversed(newest_first))
 
 
@@ -97,26 +112,63 @@ def messages_after(*, user, thread, after_seq, limit=SYNC_LIMIT):
 
     Two queries when there is something to send: the messages (the participant check rides on
     that query), then their attachments. An empty answer costs a second query instead, to tell
-    "nothing new" from "not yours". In a group, messages from someone the user blocked come with
-    hidden=True: the consumer sends only their seq ("message.hidden"), so seqs stay gapless.
+    "nothing new" from "not yours". Messages the user deleted for themselves, and in a group
+    messages from someone the user blocked, come with hidden=True: the consumer sends only their
+    seq ("message.hidden"), so seqs stay gapless.
     """
     thread_id = thread_id_of(thread)
     after_seq = min(_seq(after_seq, "after"), MAX_ID)
     limit = max(1, min(limit, SYNC_LIMIT))
     messages = list(
-        Message.objects.filter(thread_id=thread_id, seq__gt=after_seq, thread__participants__user=user)
-        .select_related("sender__profile")
-        .annotate(hidden=Case(
-            When(Exists(Block.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("sender_id"))),
-                 thread__kind=Thread.Kind.GROUP, then=Value(True)),
-            default=Value(False),
-        ))
-        .prefetch_related(media_services.attachments_prefetch())
+        message_extras(Message.objects.filter(thread_id=thread_id, seq__gt=after_seq, thread__participants__user=user))
+        .annotate(hidden=_hidden_from(user))
         .order_by("seq")[:limit]
     )
     if not messages:
         get_thread_for(user, thread_id)
     return messages
+
+
+def _hidden_from(user):
+    """Per message: True when the user deleted it for themselves, or blocked its sender in a group."""
+    return Case(
+        When(Exists(HiddenMessage.objects.filter(user_id=user.pk, message_id=OuterRef("pk"))), then=Value(True)),
+        When(Exists(Block.objects.filter(blocker_id=user.pk, blocked_id=OuterRef("sender_id"))),
+             thread__kind=Thread.Kind.GROUP, then=Value(True)),
+        default=Value(False),
+    )
+
+
+def changes_after(*, user, thread, after_change, up_to_seq, limit=SYNC_LIMIT):
+    """What changed in messages a reconnecting tab already holds: (messages, hidden, cursor, more).
+
+    messages: those with seq <= up_to_seq changed after the client's change cursor (edited,
+    unsent, removed, reacted to, their card updated), oldest change first, with hidden=True for
+    ones the user may not see; hidden: the (id, seq) the user deleted for themselves since then;
+    cursor: the change counter to resume from; more: ask again from cursor. Three or four queries:
+    the thread's counter (and the participant check), the messages with their extras, the hides.
+    The counter is read first, so a change made meanwhile comes again rather than never.
+    """
+    thread_id = thread_id_of(thread)
+    after_change = min(_seq(after_change, "changes_after"), MAX_ID)
+    up_to_seq = min(_seq(up_to_seq, "after"), MAX_ID)
+    current = Thread.objects.filter(pk=thread_id, participants__user=user).values_list("last_change", flat=True).first()
+    if current is None:
+        raise Refused("not_found", NOT_FOUND)
+    if current <= after_change:
+        return [], [], current, False
+    changed = list(
+        message_extras(Message.objects.filter(thread_id=thread_id, change__gt=after_change, seq__lte=up_to_seq))
+        .annotate(hidden=_hidden_from(user))
+        .order_by("change")[:limit]
+    )
+    more = len(changed) == limit
+    cursor = changed[-1].change if more else current
+    hides = list(
+        HiddenMessage.objects.filter(user_id=user.pk, thread_id=thread_id, change__gt=after_change, change__lte=cursor)
+        .values_list("message_id", "message__seq")
+    )
+    return changed, hides, cursor, more
 
 
 INBOX_BOXES = ("all", "unread", "archived", "requests")
@@ -357,22 +409,26 @@ def clean_card(card):
 
 def update_cards(*, kind, ref, **changes):
     """Change every stored card of one thing (a post deleted, a story expired): returns the messages
-    changed, with their senders, for the caller to push or count. One UPDATE per message holding it.
+    changed, with their senders; every open tab in those conversations gets "message.updated" after
+    commit. Two UPDATEs per message holding it (the message and its thread's change counter).
 
     changes: card fields (unavailable=True, title="", thumbnail_url="" ...), cleaned as clean_card does.
     """
     key = f"{kind}:{ref}"
     changed = []
     with transaction.atomic():
-        for message in Message.objects.select_for_update(of=("self",)).filter(card_key=key).select_related("sender__profile"):
+        for message in message_extras(Message.objects.filter(card_key=key)):
             card, _key = clean_card({**message.card, **changes})
-            Message.objects.filter(pk=message.pk).update(card=card)
+            message.change = _next_change(message.thread_id)
+            Message.objects.filter(pk=message.pk).update(card=card, change=message.change)
             message.card = card
             changed.append(message)
+            transaction.on_commit(functools.partial(events.broadcast_message_updated, message))
     return changed
 
 
-def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), card=None):
+def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), card=None, reply_to=None, sticker=None,
+                 forwarded=False):
     """Store a message from a participant and, after commit, push it to every participant: (message, created).
 
     Checks, in order and before the database: attachment ids (at most ATTACHMENTS_PER_MESSAGE),
@@ -390,7 +446,10 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), car
     retrying socket).
 
     card: what the message answers or shares, from the app that owns it (see clean_card); with a
-    card, as with files, the body may be empty.
+    card, as with files, the body may be empty. sticker: the id of one of Parley's stickers
+    (inbox.stickers); a sticker message has no words or files. reply_to: the seq of a message of
+    the same thread that this one answers (one more query, in the transaction). forwarded: a copy
+    made by forward_message.
 
     In a 1:1, once the thread is locked, the route (inbox.social.check_direct_send): a block
     either way, or "Only people I follow" for a conversation not yet accepted, refuses the message
@@ -403,9 +462,20 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), car
     attachment_ids = media_services.parse_attachment_ids(attachment_ids)
     media_services.check_count(len(attachment_ids))
     card, card_key = clean_card(card)
-    # A message may be files or a card only: then a blank body is stored empty.
-    carries_something = attachment_ids or card is not None
-    body = "" if carries_something and isinstance(body, str) and not body.strip() else clean_body(body)
+    message_kind = Message.Kind.TEXT
+    if sticker is not None and sticker != "":
+        if stickers.get_sticker(sticker) is None:
+            raise Refused("unknown_sticker", "Parley has no sticker by that name.")
+        if attachment_ids or (isinstance(body, str) and body.strip()):
+            raise Refused("bad_request", "A sticker is sent on its own, without words or files.")
+        message_kind, body = Message.Kind.STICKER, ""
+    else:
+        sticker = ""
+        # A message may be files or a card only: then a blank body is stored empty.
+        carries_something = attachment_ids or card is not None
+        body = "" if carries_something and isinstance(body, str) and not body.strip() else clean_body(body)
+    if reply_to is not None:
+        reply_to = _seq(reply_to, "reply_to")
     client_id = clean_client_id(client_id)
     if not ratelimit.allow_send(sender.pk):
         raise Refused(
@@ -417,10 +487,11 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), car
             seq, kind, _creator_id, _name = _lock_thread(thread_id, sender.pk)
             if kind == Thread.Kind.DIRECT:
                 social.check_direct_send(sender=sender, thread_id=thread_id)
+            quoted = _quoted_message(thread_id, reply_to) if reply_to is not None else None
             message = _write_line(
-                thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=Message.Kind.TEXT,
+                thread_id=thread_id, seq=seq, reader_id=sender.pk, kind=message_kind,
                 body=body, sender=sender, client_id=client_id, attachment_ids=attachment_ids,
-                card=card, card_key=card_key,
+                card=card, card_key=card_key, sticker=sticker, reply_to=quoted, forwarded=bool(forwarded),
             )
     except Refused as refusal:
         # A refused file rolled the whole transaction back, message and seq included: no message
@@ -444,13 +515,22 @@ def send_message(*, sender, thread, body, client_id=None, attachment_ids=(), car
     return message, True
 
 
+def _quoted_message(thread_id, seq):
+    """The message a reply answers, with what its quote shows (sender, files): Refused when it is
+    not a message of this thread."""
+    quoted = (
+        Message.objects.select_related("sender").prefetch_related(media_services.attachments_prefetch())
+        .filter(thread_id=thread_id, seq=seq).first()
+    )
+    if quoted is None or quoted.is_system:
+        raise Refused("bad_request", "You can only reply to a message of this conversation.")
+    return quoted
+
+
 def _original_of_retry(sender, client_id):
     if client_id is None:
         return None
-    return (
-        Message.objects.select_related("sender__profile").prefetch_related(media_services.attachments_prefetch())
-        .filter(sender=sender, client_id=client_id).first()
-    )
+    return message_extras(Message.objects.filter(sender=sender, client_id=client_id)).first()
 
 
 def _lock_thread(thread_id, member_id):
@@ -503,7 +583,7 @@ def _mark_read_on_write(thread_id, reader_id, seq):
 
 
 def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id=None, attachment_ids=(),
-                card=None, card_key=None):
+                card=None, card_key=None, sticker="", reply_to=None, forwarded=False):
     """Store one line at seq in a transaction that holds the thread lock, and push it after commit.
 
     attachment_ids: the sender's unsent uploads, claimed for the message (media.services.Refused
@@ -513,10 +593,12 @@ def _write_line(*, thread_id, seq, reader_id, kind, body, sender=None, client_id
     now = timezone.now()
     message = _insert_message(
         thread_id=thread_id, sender=sender, kind=kind, body=body, seq=seq, client_id=client_id, created=now,
-        card=card, card_key=card_key,
+        card=card, card_key=card_key, sticker=sticker, reply_to=reply_to, forwarded=forwarded,
     )
     attached = media_services.attach_to_message(owner=sender, attachment_ids=attachment_ids, message=message)
     _remember_attachments(message, attached)
+    # A new message has no reactions yet: drawing it for the push asks no query.
+    setattr(message, PREFETCHED_REACTIONS, [])
     sql = hand_written_sql("UPDATE {thread} SET last_message_id = %(message)s, last_message_at = %(now)s WHERE id = %(thread)s")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -599,8 +681,9 @@ def remove_message(*, message, removed_by):
     """
     message_id = message.pk
     with transaction.atomic():
-        blanked = Message.objects.filter(pk=message_id, kind=Message.Kind.TEXT, removed_at__isnull=True).update(
-            body="", card=None, card_key=None, removed_at=timezone.now(), removed_by=removed_by
+        change = _next_change(message.thread_id)
+        blanked = Message.objects.filter(pk=message_id, removed_at__isnull=True).exclude(kind=Message.Kind.SYSTEM).update(
+            body="", card=None, card_key=None, sticker="", removed_at=timezone.now(), removed_by=removed_by, change=change
         )
         if not blanked:
             current = Message.objects.filter(pk=message_id).values_list("kind", flat=True).first()
@@ -610,10 +693,218 @@ def remove_message(*, message, removed_by):
                 raise Refused("not_allowed", "A system line can't be removed.")
             raise Refused("already_removed", "This message was already removed.")
         delete_message_files([message_id])
-        removed = Message.objects.select_related("sender__profile").get(pk=message_id)
+        Reaction.objects.filter(message_id=message_id).delete()
+        removed = Message.objects.select_related("sender__profile", "reply_to__sender").get(pk=message_id)
         _remember_attachments(removed, [])
+        setattr(removed, PREFETCHED_REACTIONS, [])
         transaction.on_commit(lambda: events.broadcast_message_removed(removed))
     return removed
+
+
+# --- Changing a sent message: reactions, edits, unsend, delete for me, forward ---------------
+
+
+def _next_change(thread_id):
+    """Take the thread's next change number (Thread.last_change), holding its row until commit,
+    so changes, like seqs, are numbered in commit order."""
+    sql = hand_written_sql("UPDATE {thread} SET last_change = last_change + 1 WHERE id = %(thread)s RETURNING last_change")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"thread": thread_id})
+        row = cursor.fetchone()
+    if row is None:
+        raise Refused("not_found", NOT_FOUND)
+    return row[0]
+
+
+def _check_change_rate(user):
+    if not ratelimit.allow_change(user.pk):
+        raise Refused(
+            "rate_limited", "You are changing messages too quickly. Wait a moment, then try again.",
+            retry_after=ratelimit.seconds_to_next_send_window(),
+        )
+
+
+def get_message_for(user, thread, seq):
+    """The message at seq of a thread the user is a current participant of, with what drawing it
+    needs; Refused("not_found") alike for a missing message, a thread they are not in, a message
+    they deleted for themselves and, in a group, one from someone they blocked. Four queries at
+    most (the message, then its files, quote's files and reactions, when it has any)."""
+    thread_id = thread_id_of(thread)
+    seq = _seq(seq, "seq")
+    if not user.is_authenticated or not 1 <= seq <= MAX_ID:
+        raise Refused("not_found", MESSAGE_NOT_FOUND)
+    messages = Message.objects.filter(thread_id=thread_id, seq=seq, thread__participants__user=user)
+    message = message_extras(messages.select_related("thread").annotate(hidden=_hidden_from(user))).first()
+    if message is None or message.hidden:
+        raise Refused("not_found", MESSAGE_NOT_FOUND)
+    return message
+
+
+def _changing(user, thread, seq):
+    """Inside a transaction, for a change to a sent message: take the thread's next change number
+    first (the thread row is locked from then on, as a send locks it, so every writer of a thread
+    takes its locks in one order), then the message. Returns the message with .change set."""
+    change = _next_change(thread_id_of(thread))
+    message = get_message_for(user, thread, seq)
+    message.change = change
+    return message
+
+
+def _check_not_blocked(user, message, code, detail):
+    """In a 1:1 after a block either way, nothing new can be said, a reaction or an edit included (one query)."""
+    if message.thread.is_group:
+        return
+    other = Participant.objects.filter(thread_id=message.thread_id).exclude(user_id=user.pk).values("user_id")
+    if Block.objects.filter(Q(blocker_id=user.pk, blocked_id__in=other) | Q(blocked_id=user.pk, blocker_id__in=other)).exists():
+        raise Refused(code, detail)
+
+
+def react(*, user, thread, seq, emoji):
+    """Set the user's reaction to a message (one per person: another emoji replaces theirs, the
+    same one again or None removes it); returns the message with its new reactions.
+
+    Not a new message: no seq, no unread count, no read mark moves. Everyone in the conversation
+    gets "message.updated" after commit, except group members who blocked the reactor.
+    Refused: cannot_react (a system line, an unsent or removed message, a 1:1 after a block),
+    bad_request (an emoji Parley does not offer), not_found, rate_limited.
+    """
+    if emoji is not None and emoji not in REACTION_EMOJI:
+        raise Refused("bad_request", f"React with one of: {' '.join(REACTION_EMOJI)}.")
+    _check_change_rate(user)
+    with transaction.atomic():
+        message = _changing(user, thread, seq)
+        if message.is_system or message.is_gone:
+            raise Refused("cannot_react", "You can't react to this message.")
+        _check_not_blocked(user, message, "cannot_react", "You can't react in this conversation.")
+        current = next((reaction for reaction in message.prefetched_reactions if reaction.user_id == user.pk), None)
+        if current is None and emoji is None:
+            transaction.set_rollback(True)
+            return message
+        Message.objects.filter(pk=message.pk).update(change=message.change)
+        if current is not None:
+            Reaction.objects.filter(pk=current.pk).delete()
+        kept = [reaction for reaction in message.prefetched_reactions if reaction.user_id != user.pk]
+        if emoji is not None and (current is None or current.emoji != emoji):
+            kept.append(Reaction.objects.create(message=message, user=user, emoji=emoji))
+        setattr(message, PREFETCHED_REACTIONS, kept)
+        transaction.on_commit(lambda: events.broadcast_message_updated(message, except_blockers_of=user.pk))
+    return message
+
+
+def edit_message(*, user, thread, seq, body):
+    """Replace the text of the user's own message, within EDIT_WINDOW of sending it; returns it.
+
+    Only the latest text is kept (a report keeps its own snapshot). "Edited" shows from then on.
+    Everyone in the conversation gets "message.updated" after commit. Refused: not_yours,
+    edit_window_passed, cannot_edit (a sticker, a message without words, unsent or removed),
+    cannot_message (a 1:1 after a block), empty_body, too_long, not_found, rate_limited.
+    """
+    body = clean_body(body)
+    _check_change_rate(user)
+    with transaction.atomic():
+        message = _changing(user, thread, seq)
+        if message.sender_id != user.pk:
+            raise Refused("not_yours", "You can only edit your own messages.")
+        if message.is_gone or message.kind != Message.Kind.TEXT or not message.body:
+            raise Refused("cannot_edit", "Only a message with words can be edited.")
+        if timezone.now() - message.created > EDIT_WINDOW:
+            raise Refused("edit_window_passed", "A message can only be edited in the 15 minutes after it was sent.")
+        _check_not_blocked(user, message, "cannot_message", "You can't message this person.")
+        if body == message.body:
+            transaction.set_rollback(True)
+            return message
+        message.body, message.edited_at = body, timezone.now()
+        Message.objects.filter(pk=message.pk).update(body=body, edited_at=message.edited_at, change=message.change)
+        transaction.on_commit(lambda: events.broadcast_message_updated(message))
+    return message
+
+
+def unsend_message(*, user, thread, seq):
+    """Take the user's own message back, for everyone, at any time; returns it.
+
+    The row keeps its seq, so nobody sees a gap; its body, card, sticker and reactions are wiped
+    in the same transaction and its files deleted from storage once that commits (a report keeps
+    its own snapshot and copies). Everyone gets "message.updated" after commit, which says
+    "alice unsent a message". Refused: not_yours, cannot_unsend (already unsent or removed, a
+    system line), not_found, rate_limited.
+    """
+    _check_change_rate(user)
+    with transaction.atomic():
+        message = _changing(user, thread, seq)
+        if message.sender_id != user.pk:
+            raise Refused("not_yours", "You can only unsend your own messages.")
+        if message.is_gone or message.is_system:
+            raise Refused("cannot_unsend", "This message is already gone.")
+        message.unsent_at = timezone.now()
+        Message.objects.filter(pk=message.pk).update(
+            body="", card=None, card_key=None, sticker="", edited_at=None, unsent_at=message.unsent_at, change=message.change,
+        )
+        delete_message_files([message.pk])
+        Reaction.objects.filter(message_id=message.pk).delete()
+        message.body, message.card, message.card_key, message.sticker, message.edited_at = "", None, None, "", None
+        _remember_attachments(message, [])
+        setattr(message, PREFETCHED_REACTIONS, [])
+        transaction.on_commit(lambda: events.broadcast_message_updated(message))
+    return message
+
+
+def hide_message(*, user, thread, seq):
+    """Delete a message for the user only: their pages and every tab of theirs stop showing it
+    ("message.updated" with hidden to their own sockets); nobody else is told. Hiding it twice
+    changes nothing. Refused: not_found, rate_limited."""
+    _check_change_rate(user)
+    with transaction.atomic():
+        message = _changing(user, thread, seq)
+        HiddenMessage.objects.create(user=user, message=message, thread_id=message.thread_id, change=message.change)
+        transaction.on_commit(lambda: events.send_message_hidden(message, user_id=user.pk))
+    return message
+
+
+def forward_targets(*, user, limit=50):
+    """The conversations a message can be forwarded to from the user's inbox, most recent first,
+    with their members (three queries, as inbox_page)."""
+    return list(inbox_page(user=user, box="all")[:limit])
+
+
+def forward_message(*, user, thread, seq, to):
+    """Send copies of a message (its words, sticker, card and files) to some of the user's
+    conversations: returns (sent, refused), sent a list of new messages, refused a list of
+    (thread id, Refused) for the conversations it could not go to.
+
+    Each copy is an ordinary new message marked "Forwarded", through send_message and its rules
+    (blocks, requests, rate limits), with its own copies of the files on the storage, so
+    unsending the original breaks nothing. Refused (for the whole forward): not_found,
+    cannot_forward (unsent, removed, a system line), bad_request (no target, or over 10).
+    """
+    original = get_message_for(user, thread, seq)
+    if original.is_gone or original.is_system:
+        raise Refused("cannot_forward", "This message can't be forwarded.")
+    if not isinstance(to, (list, tuple)) or not to:
+        raise Refused("bad_request", "Choose at least one conversation to forward to.")
+    targets = []
+    for target in to:
+        target_id = thread_id_of(target)
+        if target_id not in targets:
+            targets.append(target_id)
+    if len(targets) > MAX_FORWARD_TARGETS:
+        raise Refused("bad_request", f"A message can be forwarded to at most {MAX_FORWARD_TARGETS} conversations at once.")
+    sent, refused = [], []
+    for target_id in targets:
+        copies = []
+        try:
+            get_thread_for(user, target_id)
+            copies = [media_services.copy_attachment(owner=user, attachment=attachment) for attachment in original.files]
+            message, _created = send_message(
+                sender=user, thread=target_id, body=original.body, attachment_ids=[copy.pk for copy in copies],
+                card=original.card, sticker=original.sticker or None, forwarded=True,
+            )
+        except Refused as refusal:
+            if copies:
+                media_services.discard_uploads(copies)
+            refused.append((target_id, refusal))
+        else:
+            sent.append(message)
+    return sent, refused
 
 
 # --- One person's view of a conversation ----------------------------------------------------

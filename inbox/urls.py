@@ -18,4 +18,10 @@ urlpatterns = [
     path("<int:thread_id>/add/", views.add_people, name="add_people"),
     path("<int:thread_id>/remove/", views.remove_person, name="remove_person"),
     path("<int:thread_id>/leave/", views.leave, name="leave"),
+    path("<int:thread_id>/messages/<int:seq>/", views.message_actions, name="message_actions"),
+    path("<int:thread_id>/messages/<int:seq>/react/", views.react, name="react"),
+    path("<int:thread_id>/messages/<int:seq>/edit/", views.edit, name="edit"),
+    path("<int:thread_id>/messages/<int:seq>/unsend/", views.unsend, name="unsend"),
+    path("<int:thread_id>/messages/<int:seq>/hide/", views.hide, name="hide"),
+    path("<int:thread_id>/messages/<int:seq>/forward/", views.forward, name="forward"),
 ]

@@ -14,13 +14,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from media import services as media_services
 
 from . import extensions, services, social
-from .forms import AddPeopleForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
+from .forms import AddPeopleForm, EditMessageForm, MessageForm, NewConversationForm, RemoveMemberForm, RenameForm, new_client_id
 from .models import Message, Participant, Thread
+from .stickers import STICKERS
 
 THREADS_PER_PAGE = 30
 BOX_CHOICES = (("all", "All"), ("unread", "Unread"), ("archived", "Archived"), ("requests", "Requests"))
@@ -204,6 +206,7 @@ def thread(request, thread_id):
                 sender=request.user, thread=thread,
                 body=form.cleaned_data.get("body", ""), client_id=form.cleaned_data.get("client_id") or None,
                 attachment_ids=[attachment.pk for attachment in stored] + request.POST.getlist("attachment"),
+                reply_to=request.POST.get("reply_to") or None, sticker=request.POST.get("sticker") or None,
             )
         except services.Refused as refusal:
             # Nothing half-saved: files stored for a message that was not sent go again.
@@ -244,6 +247,7 @@ def thread(request, thread_id):
         # inbox.js refreshes the header after someone joins, leaves or renames the group.
         return render(request, "inbox/_conversation_head.html", head)
     page_messages = services.messages_page(thread=thread, before_seq=before_seq, viewer=request.user)
+    replying_to = _replying_to(request, thread)
     if before_seq is None and request.method == "GET":
         services.mark_read(user=request.user, thread=thread)
     # A message request: who wrote and why the user sees it, with Accept/Delete/Block.
@@ -259,11 +263,123 @@ def thread(request, thread_id):
         # For "Seen" in inbox.js: how far each other member has read.
         "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
         "form": form,
+        "replying_to": replying_to,
+        "stickers": STICKERS,
         "request_from": request_from,
         # Parts the apps above the inbox add (inbox.extensions): templates only, no query.
         "thread_page_templates": extensions.thread_page_templates(),
     }
     return _with_retry_hint(render(request, "inbox/thread.html", context, status=status), refused)
+
+
+def _replying_to(request, thread):
+    """The message the composer answers: ?reply_to=<seq> (the menu's "Reply" without JavaScript),
+    or the posted reply_to of a refused send, so the quote stays in the composer."""
+    seq = request.POST.get("reply_to") or request.GET.get("reply_to")
+    if not seq:
+        return None
+    try:
+        message = services.get_message_for(request.user, thread, seq)
+    except services.Refused:
+        return None
+    return None if message.is_system or message.is_gone else message
+
+
+# --- Actions on one message (the message menu's forms) --------------------------------------
+
+
+def _at_message(thread_id, message):
+    """Back to the conversation, opened at the message."""
+    url = reverse("inbox:thread", args=[thread_id])
+    return redirect(f"{url}?at={message.seq}#message-{message.pk}") if message else redirect(url)
+
+
+def _message_or_404(request, thread_id, seq):
+    try:
+        return services.get_message_for(request.user, thread_id, seq)
+    except services.Refused as refusal:
+        raise Http404(refusal.detail) from None
+
+
+@login_required
+def message_actions(request, thread_id, seq):
+    """A message's own address: the conversation opened at it."""
+    return _at_message(thread_id, _message_or_404(request, thread_id, seq))
+
+
+@login_required
+@require_POST
+def react(request, thread_id, seq):
+    message = _message_or_404(request, thread_id, seq)
+    emoji = request.POST.get("emoji") or None
+    _attempt(request, lambda: services.react(user=request.user, thread=thread_id, seq=seq, emoji=emoji), "Reaction saved.")
+    return _at_message(thread_id, message)
+
+
+@login_required
+@require_POST
+def unsend(request, thread_id, seq):
+    message = _message_or_404(request, thread_id, seq)
+    _attempt(request, lambda: services.unsend_message(user=request.user, thread=thread_id, seq=seq), "Message unsent.")
+    return _at_message(thread_id, message)
+
+
+@login_required
+@require_POST
+def hide(request, thread_id, seq):
+    _message_or_404(request, thread_id, seq)
+    _attempt(request, lambda: services.hide_message(user=request.user, thread=thread_id, seq=seq), "Deleted for you.")
+    return _at_message(thread_id, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request, thread_id, seq):
+    message = _message_or_404(request, thread_id, seq)
+    form = EditMessageForm(request.POST or None, initial={"body": message.body})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_message(user=request.user, thread=thread_id, seq=seq, body=form.cleaned_data["body"])
+        except services.Refused as refusal:
+            form.add_error("body", refusal.detail)
+            status = refusal.http_status
+        else:
+            messages.success(request, "Message edited.")
+            return _at_message(thread_id, message)
+    elif form.errors:
+        status = 400
+    context = {**_list_context(request, current_thread_id=thread_id), "message": message, "form": form}
+    return render(request, "inbox/edit_message.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forward(request, thread_id, seq):
+    message = _message_or_404(request, thread_id, seq)
+    if message.is_system or message.is_gone:
+        raise Http404(services.MESSAGE_NOT_FOUND)
+    choices = services.forward_targets(user=request.user)
+    error = None
+    if request.method == "POST":
+        chosen = request.POST.getlist("to")
+        try:
+            sent, refused = services.forward_message(user=request.user, thread=thread_id, seq=seq, to=chosen)
+        except services.Refused as refusal:
+            error = refusal.detail
+        else:
+            if sent:
+                count = len(sent)
+                messages.success(request, f"Forwarded to {count} conversation{'s' if count != 1 else ''}.")
+            for _target, refusal in refused:
+                messages.error(request, f"Not forwarded to one conversation: {refusal.detail}")
+            if len(sent) == 1 and not refused:
+                return redirect("inbox:thread", sent[0].thread_id)
+            return _at_message(thread_id, message)
+    context = {
+        **_list_context(request, current_thread_id=thread_id), "message": message, "choices": choices, "error": error,
+    }
+    return render(request, "inbox/forward_message.html", context, status=400 if error else 200)
 
 
 # --- Actions on a conversation (each a POST form on the conversation page) -------------------

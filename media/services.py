@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Max, Prefetch, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -212,6 +212,83 @@ def store_upload(*, owner, uploaded_file, max_video_seconds=None, video_what="vi
         raise
 
 
+def copy_attachment(*, owner, attachment):
+    """A new unsent Attachment of owner's holding a copy of attachment's stored file and thumbnail.
+
+    For sending a file again (forwarding, a GIF chosen from the picker): the copy lives under new
+    random keys, so deleting the original's files (unsending, pruning, moderation) leaves it whole.
+    The caller has already checked that owner may fetch attachment (get_attachment_for). The copy
+    counts against owner's daily volume like an upload (Refused "daily_limit", 413).
+
+    Nothing is half-saved: the row is created last, in a transaction that serialises the owner's
+    uploads for the volume check, and if anything fails after a file was copied the copies are
+    deleted again. A missing original file refuses with "not_found". Call it outside a
+    transaction, as store_upload.
+    """
+    check_daily_volume(owner, attachment.size)
+    sources = [(attachment.file.name, "")]
+    if attachment.thumbnail:
+        sources.append((attachment.thumbnail.name, "-thumb"))
+    now = timezone.now()
+    written = []
+    try:
+        for name, suffix in sources:
+            key = storage_key(name.rpartition(".")[2], now=now, suffix=suffix)
+            try:
+                source = default_storage.open(name, "rb")
+            except FileNotFoundError:
+                raise not_found() from None
+            with source:
+                # The key is what we asked for even if the write fails halfway: delete it then.
+                written.append(key)
+                written[-1] = default_storage.save(key, source)
+        with transaction.atomic():
+            get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+            check_daily_volume(owner, attachment.size)
+            return Attachment.objects.create(
+                owner=owner,
+                file=written[0],
+                thumbnail=written[1] if len(written) > 1 else "",
+                original_name=attachment.original_name,
+                content_type=attachment.content_type,
+                kind=attachment.kind,
+                size=attachment.size,
+                width=attachment.width,
+                height=attachment.height,
+                created=now,
+            )
+    except BaseException:
+        delete_stored_files(written)
+        raise
+
+
+def copy_attachments_for(*, owner, attachment_ids):
+    """Copies (copy_attachment) of files owner may fetch, to send again: all or none, in the order given.
+
+    Ids are checked first (at most ATTACHMENTS_PER_MESSAGE, whole numbers); an id owner may not
+    fetch (unknown, a stranger's, a conversation they are not in) refuses the whole lot with
+    "attachment_not_found" and deletes the copies already made. One query per id, plus the copies'.
+    """
+    ids = parse_attachment_ids(attachment_ids)
+    check_count(len(ids))
+    originals = []
+    for pk in ids:
+        try:
+            originals.append(get_attachment_for(owner, pk))
+        except Refused:
+            raise Refused(
+                "attachment_not_found", "One of the files you chose is no longer available. Choose another one."
+            ) from None
+    copies = []
+    try:
+        for original in originals:
+            copies.append(copy_attachment(owner=owner, attachment=original))
+    except BaseException:
+        discard_uploads(copies)
+        raise
+    return copies
+
+
 def store_uploads(*, owner, uploaded_files):
     """Store several files (the no-JavaScript form); all or none: a refusal deletes the others."""
     uploaded_files = list(uploaded_files)
@@ -326,6 +403,24 @@ def get_attachment_for(user, pk):
     if attachment is None:
         raise not_found()
     return attachment
+
+
+def recent_gifs(user, limit=24):
+    """The animated GIFs sent in messages user may fetch, newest first, one per stored file: the GIF picker.
+
+    Only what visible_to(user) allows (the registered access rules: a removed member or someone
+    who left sees none of that conversation's), and only files sent in a message (never an unsent
+    upload, nor a picture used elsewhere). One query.
+    """
+    # The access rules' joins may yield a file more than once: the newest row per stored file stands for it.
+    newest_per_file = (
+        visible_to(user)
+        .filter(kind=Attachment.Kind.IMAGE, content_type="image/gif", message__isnull=False)
+        .values("file")
+        .annotate(newest=Max("pk"))
+        .values("newest")
+    )
+    return list(Attachment.objects.filter(pk__in=newest_per_file).order_by("-message__created", "-pk")[:limit])
 
 
 # --- Sending ------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from common.errors import Refused
-from inbox.models import MAX_ID, Message, Participant
+from inbox.models import HiddenMessage, MAX_ID, Message, Participant
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -139,7 +139,11 @@ def search_messages(*, user, query, thread_id=None, sender_id=None, with_files=F
 
 
 def _filters(thread_id, sender_id, with_files, before_id, params):
-    clauses = []
+    # Never what its sender unsent (its body is wiped anyway) nor what this person deleted for themselves.
+    clauses = [
+        "m.unsent_at IS NULL",
+        f"NOT EXISTS (SELECT 1 FROM {HiddenMessage._meta.db_table} h WHERE h.message_id = m.id AND h.user_id = %(user)s)",
+    ]
     if thread_id is not None:
         clauses.append("m.thread_id = %(thread)s")
         params["thread"] = thread_id

@@ -138,12 +138,15 @@ def message_preview(membership):
         return "No messages yet"
     if message.removed_at:
         return REMOVED_PREVIEW
+    if message.unsent_at:
+        return "You unsent a message" if message.sender_id == membership.user_id else f"{message.sender.username} unsent a message"
     if thread.is_group and getattr(membership, "last_hidden", False):
         # From someone the viewer blocked: the group page leaves it out, so the row does too.
         return HIDDEN_PREVIEW
     # An empty body was a message of files only, or of a card (a shared post, a story reply).
     card = message.card or {}
-    body = " ".join(message.body.split()) or card.get("label") or card.get("title") or ATTACHMENT_PREVIEW
+    body = " ".join(message.body.split()) or card.get("label") or card.get("title")
+    body = body or ("Sent a sticker" if message.sticker else ATTACHMENT_PREVIEW)
     if message.is_system:
         return body
     if message.sender_id == membership.user_id:

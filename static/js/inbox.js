@@ -23,6 +23,10 @@
   const typingLine = pane && pane.querySelector("[data-typing]");
   const statusLine = pane && pane.querySelector("[data-connection-status]");
   const readMarks = pane ? JSON.parse(pane.dataset.readMarks || "{}") : {};
+  // The conversation's change counter as far as this page knows it: sync asks for the changes
+  // after it (edits, unsends, reactions, deletes for me), so a reconnect leaves nothing stale.
+  let changeCursor = pane ? Number(pane.dataset.change || 0) : 0;
+  let changesSynced = false;
 
   let socket = null;
   let attempts = 0;
@@ -68,8 +72,9 @@
     attempts = 0;
     setStatus("");
     if (pane && !viewingOlder) {
-      // Whatever was sent between the page render (or the drop) and now.
+      // Whatever was sent or changed between the page render (or the drop) and now.
       lastSyncAsked = null;
+      changesSynced = false;
       askSync(highestSeq());
       for (const [clientId, item] of pending) {
         if (!item.failed) sendPending(clientId, item);
@@ -124,12 +129,21 @@
   const HANDLERS = {
     "message.new": onMessageNew,
     "message.removed": onMessageRemoved,
+    "message.updated": onMessageUpdated,
+    "message.forwarded": (frame) => {
+      const sent = frame.to.length;
+      const refused = frame.refused.map((item) => item.detail).join(" ");
+      setComposerNote(`${sent ? `Forwarded to ${sent} conversation${sent === 1 ? "" : "s"}.` : "Not forwarded."} ${refused}`.trim());
+    },
     "message.hidden": (frame) => {
       if (frame.thread === threadId) hiddenSeqs.add(frame.seq);
     },
     "requests.update": onRequests,
     "sync.done": (frame) => {
-      if (frame.thread === threadId && frame.more) askSync(highestSeq(), true);
+      if (frame.thread !== threadId) return;
+      if (typeof frame.change === "number") changeCursor = Math.max(changeCursor, frame.change);
+      if (frame.more) { askSync(highestSeq(), true); return; }
+      changesSynced = true;
     },
     "error": onError,
     "typing": onTyping,
@@ -169,9 +183,54 @@
     if (node) { shown.replaceWith(node); decorate(); }
   }
 
+  function onMessageUpdated(frame) {
+    if (frame.thread !== threadId || !list) return;
+    // Live changes move the cursor only once this connection's catch-up is done: before that, an
+    // older change may still be on its way in the sync answer.
+    if (changesSynced) changeCursor = Math.max(changeCursor, frame.change);
+    const message = frame.message;
+    const shown = list.querySelector(`li.message[data-seq="${Number(message.seq)}"]`);
+    if (message.hidden || message.unsent || message.removed || message.edited) refreshThreadList();
+    if (message.unsent || message.removed) {
+      list.querySelectorAll(`.message-quote[data-quote="${Number(message.id)}"]`).forEach((quote) => {
+        const gone = Object.assign(document.createElement("p"), { className: "message-quote is-unavailable" });
+        gone.append(Object.assign(document.createElement("span"), { className: "quote-text", textContent: "Original message unavailable" }));
+        quote.replaceWith(gone);
+      });
+    }
+    if (!shown) return; // not on the page: "Load older" or a reload brings the changed version
+    if (message.hidden) {
+      hiddenSeqs.add(message.seq);
+      shown.remove();
+      decorate();
+      return;
+    }
+    const template = document.createElement("template");
+    template.innerHTML = frame.html.trim();
+    const node = template.content.firstElementChild;
+    if (!node) return;
+    addCsrf(node);
+    const hadFocus = shown.contains(document.activeElement);
+    shown.replaceWith(node);
+    decorate();
+    if (hadFocus) { const again = node.querySelector(".menu-button"); if (again) again.focus(); }
+  }
+
+  // Pushed html is the same for everyone, so its forms carry no CSRF token: add this page's, for
+  // the rare post without the socket.
+  function addCsrf(root) {
+    const token = document.querySelector("[data-composer] input[name=csrfmiddlewaretoken]") || document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (!token) return;
+    root.querySelectorAll("form[method=post]").forEach((form) => {
+      if (!form.querySelector("input[name=csrfmiddlewaretoken]")) form.prepend(token.cloneNode());
+    });
+  }
+
   function onError(frame) {
     const item = frame.client_id && pending.get(frame.client_id);
     if (item) markFailed(frame.client_id, item, frame.detail, frame.code);
+    // A refused reaction, edit, unsend or sticker says why under the composer.
+    else if (pane) setComposerNote(frame.detail);
   }
 
   function onTyping(frame) {
@@ -237,6 +296,7 @@
     template.innerHTML = html.trim();
     const node = template.content.firstElementChild;
     if (!node) return;
+    addCsrf(node);
     if (message.client_id && pending.has(message.client_id)) {
       pending.get(message.client_id).li.remove();
       pending.delete(message.client_id);
@@ -259,7 +319,7 @@
   function askSync(after, again = false) {
     // The same gap is asked about once; sync.done with more=true asks for the next batch.
     if (!again && lastSyncAsked === after) return;
-    if (send({ type: "sync", thread: threadId, after })) lastSyncAsked = after;
+    if (send({ type: "sync", thread: threadId, after, changes_after: changeCursor })) lastSyncAsked = after;
   }
 
   // Marks mine, runs of one person's messages, day separators and the receipt: recomputed after each change.
@@ -279,6 +339,7 @@
       }
       const sender = li.dataset.sender || null;
       li.classList.toggle("is-mine", sender === me);
+      li.querySelectorAll(".reaction[data-users]").forEach((chip) => chip.classList.toggle("is-mine", chip.dataset.users.split(" ").includes(me)));
       const continued = Boolean(sender && previous && day === previousDay && previous.dataset.sender === sender
         && !previous.classList.contains("message-system")
         && created - new Date(previous.dataset.created || Date.now()) < GROUP_GAP_MS);
@@ -334,9 +395,33 @@
     return window.ParleyAttachments ? window.ParleyAttachments.state(composer) : { ids: [], busy: false, failed: false };
   }
 
+  function composerReplyTo() {
+    const input = composer.querySelector("[data-reply-to]");
+    return input && input.value ? Number(input.value) : null;
+  }
+
   function submitMessage(event) {
     const body = textarea.value;
     const files = attachmentsState();
+    const sticker = event.submitter && event.submitter.name === "sticker" ? event.submitter.value : null;
+    const editing = window.ParleyMessageActions && window.ParleyMessageActions.editing();
+    if (everOpened && (sticker || editing)) {
+      event.preventDefault();
+      if (sticker) {
+        const frame = { type: "message.send", thread: threadId, sticker, client_id: crypto.randomUUID() };
+        const replyTo = composerReplyTo();
+        if (replyTo) frame.reply_to = replyTo;
+        if (send(frame)) {
+          const picker = composer.querySelector("[data-sticker-picker]");
+          if (picker) picker.open = false;
+          if (window.ParleyMessageActions) window.ParleyMessageActions.clearContext();
+        } else setComposerNote("Not connected. Try again in a moment.");
+      } else if (body.trim() && send({ type: "message.edit", thread: threadId, seq: editing, body })) {
+        textarea.value = "";
+        window.ParleyMessageActions.clearContext();
+      }
+      return;
+    }
     if (files.busy) {
       // Sending now would leave the uploading files behind: the form waits for them.
       event.preventDefault();
@@ -365,9 +450,10 @@
     content.append(status);
     li.append(content);
     list.append(li);
-    const item = { body, attachments: files.ids, li, failed: false };
+    const item = { body, attachments: files.ids, li, failed: false, replyTo: composerReplyTo() };
     pending.set(clientId, item);
     sendPending(clientId, item);
+    if (item.replyTo && window.ParleyMessageActions) window.ParleyMessageActions.clearContext();
     if (files.ids.length) window.ParleyAttachments.clear(composer);
     textarea.value = "";
     lastTypingSent = 0;
@@ -377,6 +463,7 @@
   function sendPending(clientId, item) {
     const frame = { type: "message.send", thread: threadId, body: item.body, client_id: clientId };
     if (item.attachments.length) frame.attachments = item.attachments;
+    if (item.replyTo) frame.reply_to = item.replyTo;
     return send(frame);
   }
 
@@ -628,7 +715,12 @@
   window.parleyInbox = {
     get socket() { return socket; },
     get connected() { return Boolean(socket && socket.readyState === WebSocket.OPEN); },
+    get changeCursor() { return changeCursor; },
     pending,
+    // For static/js/message_actions.js: a frame over the live socket (false when there is none).
+    send,
+    threadId,
+    note: (text) => pane && setComposerNote(text),
   };
 
   connect();

@@ -202,6 +202,8 @@ async def test_a_message_reaches_every_tab_of_every_participant_and_no_one_else(
         "client_id": "c-1",
         "attachments": [],
         "card": None,
+        "kind": "text", "sticker": None, "reply_to": None, "edited": None, "reactions": [],
+        "unsent": False, "removed": False, "forwarded": False,
     }
     assert f'id="message-{message.pk}"' in frame["html"] and "Hello Bob" in frame["html"]
     assert await receive_type(alice_other_tab, "message.new") == frame
@@ -274,8 +276,8 @@ async def test_sync_sends_what_was_missed_in_seq_order_then_sync_done(connect, a
     async with queries_on_database_thread() as queries:
         await alices.send_json_to({"type": "sync", "thread": pair.pk, "after": 2})
         frames = await receive_all(alices, 4)
-    # the missed messages with senders and profiles, joined to alice's membership; their attachments
-    assert len(statements(queries)) == 2
+    # the missed messages with senders and profiles, joined to alice's membership; their attachments; their reactions
+    assert len(statements(queries)) == 3
     assert [frame["type"] for frame in frames] == ["message.new"] * 3 + ["sync.done"]
     assert [frame["message"]["seq"] for frame in frames[:3]] == [3, 4, 5]
     assert [frame["message"]["body"] for frame in frames[:3]] == ["m3", "m4", "m5"]

@@ -147,9 +147,9 @@ def test_removal_costs_a_fixed_number_of_queries(direct, alice, staff, django_as
                                                 django_capture_on_commit_callbacks):
     message = sent(alice, direct, files=[(f"{n}.txt", b"notes\n") for n in range(5)])
 
-    # savepoint; blank and mark the row; the files' names; delete the attachment rows; the message
-    # with sender and profile for the new html; release
-    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(6):
+    # savepoint; the thread's change number; blank and mark the row; the files' names; delete the
+    # attachment rows; delete its reactions; the message with sender and profile for the new html; release
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(8):
         services.remove_message(message=message, removed_by=staff)
     # after commit: the members for the push (the files' deletion touches storage only)
     with django_assert_num_queries(1):

@@ -473,6 +473,9 @@ def test_message_payload_is_the_contract_object_in_json_types(make_thread, alice
         "client_id": "c-9",
         "attachments": [],  # always present; tests/inbox/test_attachments.py covers files
         "card": None,  # tests/inbox/test_cards.py covers cards
+        # tests/inbox/test_message_actions.py covers these
+        "kind": "text", "sticker": None, "reply_to": None, "edited": None, "reactions": [],
+        "unsent": False, "removed": False, "forwarded": False,
     }
     assert datetime.fromisoformat(payload["created"]) == message.created
     assert json.loads(json.dumps(payload)) == payload
@@ -524,8 +527,8 @@ def test_a_conversation_page_is_two_queries_however_long_the_history(make_thread
     thread = make_thread(alice, bob)
     send_many(alice, thread, 120)
     # messages with sender and profile, by the (thread, seq) index; then all their attachments (one
-    # query for the page, however many files)
-    with django_assert_num_queries(2):
+    # query for the page, however many files); all their reactions
+    with django_assert_num_queries(3):
         page = services.messages_page(thread=thread, before_seq=100)
         for message in page:
             events.render_message_html(message)
@@ -541,8 +544,8 @@ def test_messages_after_gives_what_was_missed_at_most_200(make_thread, alice, bo
                                                           django_assert_num_queries):
     thread = make_thread(alice, bob)
     send_many(bob, thread, 250)
-    # the messages, joined to the reader's membership; then all their attachments
-    with django_assert_num_queries(2):
+    # the messages, joined to the reader's membership; then all their attachments; their reactions
+    with django_assert_num_queries(3):
         missed = services.messages_after(user=alice, thread=thread.pk, after_seq=20)
     assert [m.seq for m in missed] == list(range(21, 221))
     assert [m.seq for m in services.messages_after(user=alice, thread=thread, after_seq=220)] == list(range(221, 251))

@@ -203,3 +203,20 @@ def test_the_page_asks_to_log_in_and_explains_bad_filters(client, alice):
     assert client.get("/search/", {"q": "lake", "thread": "999999"}).status_code == 404
     empty = client.get("/search/", {"q": "zeppelin"}).content.decode()
     assert "No messages match “zeppelin”." in empty
+
+
+def test_unsent_edited_and_deleted_for_me_messages_are_found_as_they_are_now(world, alice, bob, settings):
+    settings.CHANGE_RATE_PER_MINUTE = 0
+    tube = Message.objects.get(body="Bring the spare tube this time.")
+    inbox.edit_message(user=tube.sender, thread=tube.thread_id, seq=tube.seq, body="Bring the floor pump this time.")
+    assert find(alice, "floor pump") == ["Bring the floor pump this time."]
+    assert "Bring the spare tube this time." not in find(alice, "tube")
+    inbox.unsend_message(user=tube.sender, thread=tube.thread_id, seq=tube.seq)
+    assert find(alice, "pump") == []
+    croissants = Message.objects.get(body__contains="croissants")
+    member = next(person for person in (alice, bob) if person.pk != croissants.sender_id)
+    found_before = find(member, "croissant")
+    assert found_before
+    inbox.hide_message(user=member, thread=croissants.thread_id, seq=croissants.seq)
+    assert find(member, "croissant") == []
+    assert find(croissants.sender, "croissant") == found_before

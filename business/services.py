@@ -9,7 +9,6 @@ inbox.services.send_message, so blocks, "who can message me" and rate limits hol
 import datetime
 import logging
 import re
-import functools
 import statistics
 import zoneinfo
 from functools import cache
@@ -24,7 +23,6 @@ from django.utils import timezone
 
 from accounts.models import Follow
 from common.errors import Refused
-from inbox import events as inbox_events
 from inbox import services as inbox_services
 from inbox.models import Message, Participant, Thread
 
@@ -493,8 +491,8 @@ def answer_feedback(*, customer, request_id, rating, comment=""):
 
     A conditional UPDATE takes the answer, so two clicks at once store one. Refused("already_answered")
     the second time, Refused("not_allowed") for the business itself. The answer changes the card
-    of the message that asked (no new message): after commit, every open tab of the conversation,
-    the business's first, is told of the changed message (push_changed_message).
+    of the message that asked (no new message): inbox.services.update_cards pushes "message.updated"
+    to every open tab of the conversation after commit, so the business sees the rating live.
     """
     request = get_feedback_for(customer, request_id)
     if request.customer_id != customer.pk:
@@ -514,22 +512,11 @@ def answer_feedback(*, customer, request_id, rating, comment=""):
             raise Refused("already_answered", "You already answered this. Thank you!")
         request.rating, request.comment = rating, comment
         card = feedback_card(request)
-        changed = inbox_services.update_cards(
+        inbox_services.update_cards(
             kind=FEEDBACK, ref=request.pk, unavailable=True, unavailable_text=card["unavailable_text"],
             excerpt=card["excerpt"],
         )
-        for message in changed:
-            transaction.on_commit(functools.partial(push_changed_message, message))
     return request
-
-
-def push_changed_message(message):
-    """Tell the conversation's open tabs that a message changed (its card), through the inbox's
-    "message.updated" push (inbox.events.broadcast_message_updated). Until the inbox has that
-    push, nothing is sent and the change shows on the next load of the page."""
-    broadcast = getattr(inbox_events, "broadcast_message_updated", None)
-    if broadcast is not None:
-        broadcast(message)
 
 
 # --- Labels and notes -----------------------------------------------------------------------

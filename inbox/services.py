@@ -893,7 +893,7 @@ def forward_message(*, user, thread, seq, to):
         copies = []
         try:
             get_thread_for(user, target_id)
-            copies = [media_services.copy_attachment(owner=user, attachment=attachment) for attachment in original.files]
+            copies = media_services.copy_attachments(owner=user, attachments=original.files)
             message, _created = send_message(
                 sender=user, thread=target_id, body=original.body, attachment_ids=[copy.pk for copy in copies],
                 card=original.card, sticker=original.sticker or None, forwarded=True,

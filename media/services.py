@@ -6,6 +6,7 @@ own transaction, so a message never exists without its files. Storage writes can
 each function here that writes or deletes files says what it does when something fails.
 """
 
+import hashlib
 import logging
 import posixpath
 import re
@@ -17,7 +18,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q, Sum
+from django.db.models import CharField, Max, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,6 +189,7 @@ def store_upload(*, owner, uploaded_file, max_video_seconds=None, video_what="vi
     else:
         contents = [(file_type.extension, "", uploaded_file)]
     fields["original_name"] = clean_display_name(getattr(uploaded_file, "name", ""), file_type)
+    fields["content_digest"] = digest_of(contents[0][2])
 
     now = timezone.now()
     written = []
@@ -253,6 +256,7 @@ def copy_attachment(*, owner, attachment):
                 content_type=attachment.content_type,
                 kind=attachment.kind,
                 size=attachment.size,
+                content_digest=attachment.content_digest,
                 width=attachment.width,
                 height=attachment.height,
                 created=now,
@@ -279,14 +283,28 @@ def copy_attachments_for(*, owner, attachment_ids):
             raise Refused(
                 "attachment_not_found", "One of the files you chose is no longer available. Choose another one."
             ) from None
+    return copy_attachments(owner=owner, attachments=originals)
+
+
+def copy_attachments(*, owner, attachments):
+    """copy_attachment for several files (forwarding a message): all or none; a refusal or any
+    error deletes the copies already made (rows now, files once that commits)."""
     copies = []
     try:
-        for original in originals:
-            copies.append(copy_attachment(owner=owner, attachment=original))
+        for attachment in attachments:
+            copies.append(copy_attachment(owner=owner, attachment=attachment))
     except BaseException:
         discard_uploads(copies)
         raise
     return copies
+
+
+def digest_of(content):
+    """SHA-256 (hex) of a file's bytes, read in chunks (Django's chunks() starts from the beginning)."""
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def store_uploads(*, owner, uploaded_files):
@@ -406,17 +424,20 @@ def get_attachment_for(user, pk):
 
 
 def recent_gifs(user, limit=24):
-    """The animated GIFs sent in messages user may fetch, newest first, one per stored file: the GIF picker.
+    """The animated GIFs sent in messages user may fetch, newest first, each file once: the GIF picker.
 
     Only what visible_to(user) allows (the registered access rules: a removed member or someone
     who left sees none of that conversation's), and only files sent in a message (never an unsent
-    upload, nor a picture used elsewhere). One query.
+    upload, nor a picture used elsewhere). A GIF sent again from the picker is a copy under a new
+    key with the same bytes: one per content digest (per stored file for rows without one), so it
+    is listed once however often it went. One query.
     """
-    # The access rules' joins may yield a file more than once: the newest row per stored file stands for it.
+    # The access rules' joins may yield a row more than once too: the newest row per file stands for it.
+    same_file = Coalesce(NullIf("content_digest", Value("")), "file", output_field=CharField())
     newest_per_file = (
         visible_to(user)
         .filter(kind=Attachment.Kind.IMAGE, content_type="image/gif", message__isnull=False)
-        .values("file")
+        .values(same_file=same_file)
         .annotate(newest=Max("pk"))
         .values("newest")
     )

@@ -402,6 +402,7 @@
 
   function submitMessage(event) {
     const body = textarea.value;
+    // attachments.js holds a submit back while files upload or have failed: here they are all up.
     const files = attachmentsState();
     const sticker = event.submitter && event.submitter.name === "sticker" ? event.submitter.value : null;
     const editing = window.ParleyMessageActions && window.ParleyMessageActions.editing();
@@ -420,12 +421,6 @@
         textarea.value = "";
         window.ParleyMessageActions.clearContext();
       }
-      return;
-    }
-    if (files.busy) {
-      // Sending now would leave the uploading files behind: the form waits for them.
-      event.preventDefault();
-      setComposerNote("Wait until your files have uploaded.");
       return;
     }
     // No live connection yet: the form posts as without JavaScript, with the uploads' ids in hidden inputs.
@@ -576,7 +571,9 @@
     }
     const removed = /^<li[^>]*\sdata-removed[\s>]/.test(frame.html.trim());
     preview.textContent = removed ? "This message was removed"
-      : prefix + (message.body.replace(/\s+/g, " ").trim() || "📎 Attachment");
+      : prefix + (message.body.replace(/\s+/g, " ").trim()
+        || (message.card && (message.card.label || message.card.title))
+        || (message.sticker ? "Sent a sticker" : "📎 Attachment"));
     preview.classList.toggle("is-system", !message.sender);
     const time = row.querySelector("[data-short-time]");
     time.setAttribute("datetime", message.created);

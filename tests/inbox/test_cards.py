@@ -75,6 +75,24 @@ def test_update_cards_changes_every_message_quoting_one_thing_and_nothing_else(m
     assert Message.objects.get(pk=other.pk).card["unavailable"] is False
 
 
+def test_a_changed_card_is_pushed_to_the_open_tabs_and_comes_back_in_sync(
+    make_thread, alice, bob, carol, pushes, django_capture_on_commit_callbacks
+):
+    thread = make_thread(alice, bob)
+    message = services.send_message(sender=bob, thread=thread, body="", card=POST_CARD)[0]
+    thread.refresh_from_db()
+    cursor = thread.last_change
+    pushes.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_cards(kind="post", ref=12, unavailable=True, unavailable_text="This post is no longer available")
+    groups = sorted(group for group, frame in pushes if frame["type"] == "message.updated")
+    assert groups == sorted([f"user.{alice.pk}", f"user.{bob.pk}"])
+    frame = pushes[0][1]
+    assert frame["message"]["card"]["unavailable"] is True and "This post is no longer available" in frame["html"]
+    changed, _hides, _cursor, _more = services.changes_after(user=alice, thread=thread, after_change=cursor, up_to_seq=1)
+    assert [m.pk for m in changed] == [message.pk]
+
+
 def test_staff_removing_a_message_takes_its_card_too(make_thread, alice, bob, make_user):
     thread = make_thread(alice, bob)
     message, _ = services.send_message(sender=bob, thread=thread, body="see", card=POST_CARD)

@@ -26,9 +26,12 @@ def run_worker_once():
 
 # The worker commits and closes connections as in production, so these tests commit too.
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_prunes_expired_stories_and_schedules_the_next_run(alice, make_story, stored_files, settings):
+def test_the_worker_prunes_expired_stories_and_schedules_the_next_run(alice, bob, make_story, follows, stored_files,
+                                                                      settings):
     settings.STORY_PRUNE_MINUTES = 7
     expired = make_story(alice, "Old")
+    follows(bob, alice)
+    _thread, reply = services.reply_to_story(sender=bob, story=expired, body="Nice")
     live = make_story(alice, "New")
     Story.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     expired_file = expired.attachment.file.name
@@ -40,7 +43,9 @@ def test_the_worker_prunes_expired_stories_and_schedules_the_next_run(alice, mak
     run_worker_once()
     assert list(Story.objects.values_list("pk", flat=True)) == [live.pk]
     done = prune_jobs("SUCCESSFUL").get()
-    assert done.return_value == {"stories": 1, "files": 1, "cards": 0}
+    assert done.return_value == {"stories": 1, "files": 1, "cards": 1}
+    reply.refresh_from_db()
+    assert reply.card["unavailable"] and reply.card["unavailable_text"] == "This story is no longer available"
     assert expired_file not in stored_files() and live.attachment.file.name in stored_files()
     # The next run waits its turn: the batch worker stopped because nothing else was ready.
     waiting = prune_jobs("READY").get()

@@ -421,3 +421,5 @@ LOGGING = {
 POSTS_PER_HOUR = env_int("PARLEY_POSTS_PER_HOUR", 30)
 COMMENTS_PER_HOUR = env_int("PARLEY_COMMENTS_PER_HOUR", 60)
 STORIES_PER_HOUR = env_int("PARLEY_STORIES_PER_HOUR", 20)
+# How often the background worker prunes expired stories and their files (posts.tasks).
+STORY_PRUNE_MINUTES = env_int("PARLEY_STORY_PRUNE_MINUTES", 5)

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from common import errors
-from media import kinds
+from media import durations, kinds
 from media.attachment_images import reencode_attachment_image
 from media.images import ImageRefused, describe_bytes
 from media.models import PREFETCHED_FILES, Attachment
@@ -129,13 +129,26 @@ def check_name_matches(name, file_type):
         )
 
 
-def store_upload(*, owner, uploaded_file):
+def check_video_length(file, file_type, *, max_seconds, what="video"):
+    """Refuse a video longer than max_seconds (rounded to the second), or one whose header does not
+    say how long it is, so a limit cannot be dodged (media.durations reads it from the bytes)."""
+    seconds = durations.video_seconds(file, file_type)
+    if seconds is None:
+        raise Refused("video_length_unknown", f"This video doesn't say how long it is, and a {what} can be at most "
+                      f"{max_seconds} seconds long. Save it again as an MP4 file and try again.")
+    if int(seconds + 0.5) > max_seconds:
+        raise Refused("video_too_long", f"A {what} can be at most {max_seconds} seconds long "
+                      f"(this one is {durations.describe_seconds(seconds)}).")
+
+
+def store_upload(*, owner, uploaded_file, max_video_seconds=None, video_what="video"):
     """Check one uploaded file, store it under a random key and return its unsent Attachment.
 
     Refuses (Refused, with a code naming the reason) empty and oversized files, files over the
     owner's daily volume, anything media.kinds does not recognise, files whose name promises
-    another kind than their bytes (a text renamed .jpg), and pictures media.images or
-    media.attachment_images refuse. Pictures are stored re-encoded without metadata, with a
+    another kind than their bytes (a text renamed .jpg), videos longer than max_video_seconds
+    when given (check_video_length; video_what names them in the refusal: "story video"), and
+    pictures media.images or media.attachment_images refuse. Pictures are stored re-encoded without metadata, with a
     thumbnail when larger than the thumbnail box; everything else is stored byte for byte.
 
     Nothing is half-saved: the row is created last, and when anything fails after a file was
@@ -151,6 +164,8 @@ def store_upload(*, owner, uploaded_file):
     except kinds.UnsupportedFile as error:
         raise Refused(error.code, error.detail) from None
     check_name_matches(getattr(uploaded_file, "name", ""), file_type)
+    if max_video_seconds is not None and file_type.kind == Attachment.Kind.VIDEO:
+        check_video_length(uploaded_file, file_type, max_seconds=max_video_seconds, what=video_what)
 
     fields = {"kind": file_type.kind, "content_type": file_type.content_type, "size": size}
     if file_type.kind == Attachment.Kind.IMAGE:

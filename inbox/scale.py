@@ -104,13 +104,11 @@ def _build(sizes, rng):
 
     now = timezone.now()
     next_thread_id = (Thread.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-    next_message_id = (Message.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-    thread_writer, member_writer = _Writer(Thread), _Writer(Participant, with_ids=False)
-    plans = []
+    first_message_id = (Message.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
     requests = max(2, round(person_threads / REQUEST_EVERY))
     request_every = person_threads // requests
+    plans = []
     for index, ((first, second), count) in enumerate(zip(pairs, message_counts)):
-        thread_id = next_thread_id + index
         is_person = first is person
         is_request = is_person and index % request_every == request_every - 1
         unread = 0
@@ -121,11 +119,30 @@ def _build(sizes, rng):
         # The long conversation is the newest; the rest spread over the past year, newest first.
         last_at = now - timedelta(minutes=1 + index * (525_600 / len(pairs)))
         step = timedelta(seconds=max(1, min(3600, 30 * 86_400 // count)))
+        plans.append((next_thread_id + index, first, second, count, unread, is_request, last_at, step))
+
+    # Ids follow time over the whole site, as the send path gives them (one conversation's messages
+    # are interleaved with everyone else's): "newest first" by id, as search orders, means what it
+    # does on a real site.
+    timeline = []
+    for index, (_thread_id, _first, _second, count, _unread, _request, last_at, step) in enumerate(plans):
+        last, seconds = last_at.timestamp(), step.total_seconds()
+        timeline.extend((last - seconds * (count - seq), index, seq) for seq in range(1, count + 1))
+    timeline.sort()
+    last_message_ids = {}
+    for position, (_at, index, seq) in enumerate(timeline):
+        if seq == plans[index][3]:
+            last_message_ids[index] = first_message_id + position
+
+    thread_writer, member_writer = _Writer(Thread), _Writer(Participant, with_ids=False)
+    for index, (thread_id, first, second, count, unread, is_request, last_at, step) in enumerate(plans):
         created = last_at - step * count
+        # last_message points ahead at a row written below: the foreign keys are checked at the
+        # commit (deferred), when it exists.
         thread_writer.add(
             id=thread_id, kind=Thread.Kind.DIRECT, creator_id=second if is_request else first,
             direct_key=direct_key(first, second), created=created, last_message_at=last_at,
-            last_seq=count, last_message_id=next_message_id + count - 1,
+            last_seq=count, last_message_id=last_message_ids[index],
         )
         # The other person has read everything; so has the person, but for their unread messages.
         member_writer.add(
@@ -133,26 +150,23 @@ def _build(sizes, rng):
             state=Participant.State.REQUEST if is_request else Participant.State.ACCEPTED,
         )
         member_writer.add(thread_id=thread_id, user_id=second, joined=created, last_read_seq=count)
-        plans.append((thread_id, first, second, count, unread, last_at, step, next_message_id))
-        next_message_id += count
-    # Each thread's last_message points ahead at a row written below: the foreign keys are
-    # checked at the commit (deferred), when it exists.
     thread_writer.flush()
     member_writer.flush()
+
     message_writer = _Writer(Message)
     vocabulary = WORDS
-    for thread_id, first, second, count, unread, last_at, step, message_id in plans:
-        for seq in range(1, count + 1):
-            # The last `unread` messages (all of a request) come from the other person.
-            sender = second if seq > count - unread or not seq % 3 else first
-            words = rng.choices(vocabulary, k=3 + seq % 9)
-            if message_id % SEEDED_EVERY == 0:
-                words[len(words) // 2] = SEEDED_WORD
-            message_writer.add(
-                id=message_id, thread_id=thread_id, sender_id=sender, body=" ".join(words).capitalize(),
-                seq=seq, created=last_at - step * (count - seq),
-            )
-            message_id += 1
+    for position, (_at, index, seq) in enumerate(timeline):
+        thread_id, first, second, count, unread, _request, last_at, step = plans[index]
+        message_id = first_message_id + position
+        # The last `unread` messages (all of a request) come from the other person.
+        sender = second if seq > count - unread or not seq % 3 else first
+        words = rng.choices(vocabulary, k=3 + seq % 9)
+        if message_id % SEEDED_EVERY == 0:
+            words[len(words) // 2] = SEEDED_WORD
+        message_writer.add(
+            id=message_id, thread_id=thread_id, sender_id=sender, body=" ".join(words).capitalize(),
+            seq=seq, created=last_at - step * (count - seq),
+        )
     message_writer.flush()
 
 

@@ -104,3 +104,12 @@ def test_a_factor_outside_0_to_1_is_refused(db, settings, factor):
     with pytest.raises(CommandError):
         call_command("seed_demo", "--scale", factor, verbosity=0)
     assert not User.objects.filter(username=scale.SCALE_USERNAME).exists()
+
+
+def test_ids_follow_time_across_the_whole_site(seeded):
+    """As the send path gives them: one conversation's messages interleave with everyone else's."""
+    created = list(Message.objects.filter(thread__in=scale_threads()).order_by("pk").values_list("created", flat=True))
+    assert created == sorted(created)
+    long_thread = Thread.objects.for_user(seeded).get(last_seq=1_000)
+    ids = list(Message.objects.filter(thread=long_thread).order_by("seq").values_list("pk", flat=True))
+    assert ids == sorted(ids) and ids[-1] - ids[0] > len(ids)

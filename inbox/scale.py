@@ -62,7 +62,7 @@ def counts_for(factor):
     if not 0 < factor <= 1:
         raise ValueError("the scale factor must be above 0 and at most 1")
     threads = max(10, round(FULL_THREADS * factor))
-    person_threads = max(3, round(FULL_PERSON_THREADS * factor))
+    person_threads = max(5, round(FULL_PERSON_THREADS * factor))
     long_thread = max(400, round(FULL_LONG_THREAD * factor))
     messages = max(long_thread + threads - 1, round(FULL_MESSAGES * factor))
     return {"messages": messages, "threads": threads, "person_threads": person_threads, "long_thread": long_thread}
@@ -105,12 +105,14 @@ def _build(sizes, rng):
     now = timezone.now()
     next_thread_id = (Thread.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
     first_message_id = (Message.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    # Spread over the person's conversations, never the long one (the first).
     requests = max(2, round(person_threads / REQUEST_EVERY))
-    request_every = person_threads // requests
+    spacing = max(1, (person_threads - 1) // requests)
+    request_indexes = {person_threads - 1 - number * spacing for number in range(requests)}
     plans = []
     for index, ((first, second), count) in enumerate(zip(pairs, message_counts)):
         is_person = first is person
-        is_request = is_person and index % request_every == request_every - 1
+        is_request = is_person and index in request_indexes
         unread = 0
         if is_request:
             unread = count

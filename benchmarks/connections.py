@@ -5,8 +5,8 @@
 
 A throwaway Parley (benchmarks.parley_instance: its own SQLite file, or its own database on the server
 of DATABASE_URL) gets --max idle people, each logged in by a session row, and --live-users people in
-one-to-one conversations. The live users' sockets open first and send --rate messages a second for
---duration seconds (latency before). Then idle sockets open, --batch at a time, each with its own
+one-to-one conversations. The live users' sockets open first, warm the server up for a few seconds,
+and send --rate messages a second for --duration seconds (latency before). Then idle sockets open, --batch at a time, each with its own
 session cookie, and the server's resident memory (RSS, from /proc) is read after every batch, until
 --max are open or the first socket fails (refused, timed out, or closed by the server). With them all
 open, the live users send again (latency during), and the idle sockets are checked to be still open.
@@ -75,6 +75,8 @@ async def hold(instance, args):
     )
     idle_sockets, curve, error = [], [], None
     async with load.LoadRun(target, settle_timeout=args.settle_timeout) as live:
+        # The server's first messages open its database connections and fill its caches: not measured.
+        await live.steady(rate=args.rate, duration=min(args.duration, 3.0), label="warm-up")
         before = await live.steady(rate=args.rate, duration=args.duration, label="before")
         base_rss = rss_kib(pid)
         curve.append({"sockets": 0, "rss_kib": base_rss})
@@ -99,8 +101,15 @@ async def hold(instance, args):
             if error:
                 break
         opening_seconds = time.perf_counter() - started
-        # Let the server finish what the handshakes left (sessions closed, buffers freed) before reading it.
-        await asyncio.sleep(2)
+        # Let the server finish what the handshakes left (sessions closed, buffers freed) before reading it,
+        # and see what holding the sockets costs it with nothing to do.
+        cpu_before, quiet_started = load.process_cpu_seconds(pid), time.perf_counter()
+        await asyncio.sleep(args.quiet)
+        quiet_seconds = time.perf_counter() - quiet_started
+        cpu_after = load.process_cpu_seconds(pid)
+        idle_cpu_share = (
+            (cpu_after - cpu_before) / quiet_seconds if None not in (cpu_before, cpu_after) and quiet_seconds > 0 else None
+        )
         held_rss = rss_kib(pid)
         during = await live.steady(rate=args.rate, duration=args.duration, label="during")
         still_open = sum(1 for socket in idle_sockets if socket.state is State.OPEN)
@@ -117,6 +126,8 @@ async def hold(instance, args):
         "rss_base_kib": base_rss,
         "rss_held_kib": held_rss,
         "kib_per_socket": round((held_rss - base_rss) / count, 1) if count else None,
+        # The server's CPU share while only holding them (1.0 = one core busy), over --quiet seconds.
+        "quiet_cpu_share": round(idle_cpu_share, 3) if idle_cpu_share is not None else None,
         "curve": curve,
     }
     return {"live_before": before, "idle": idle, "live_during": during, "checks": checks}
@@ -160,6 +171,7 @@ def table(report):
         f"first error                         {idle['first_error'] or 'none'}",
         f"server RSS before / with them       {idle['rss_base_kib'] / 1024:.1f} MiB / {idle['rss_held_kib'] / 1024:.1f} MiB",
         f"memory per idle socket              {idle['kib_per_socket']} KiB",
+        f"server CPU share holding them       {idle['quiet_cpu_share']} (nothing sent, {report['config']['quiet']} s)",
         f"{'live traffic':36}{'before':>12}{'while open':>12}",
     ]
     for label, key in (("achieved rate msg/s", "achieved_rate"), ("p50 latency ms", ("latency_ms", "p50")),
@@ -186,6 +198,8 @@ def parse_args(argv):
     parser.add_argument("--live-users", type=int, default=10, help="people sending live traffic, in pairs (default 10)")
     parser.add_argument("--rate", type=float, default=100.0, help="live messages/s in total (default 100)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of live traffic, each time (default 10)")
+    parser.add_argument("--quiet", type=float, default=5.0,
+                        help="seconds with every socket open and nothing sent, before the live traffic (default 5)")
     parser.add_argument("--open-timeout", type=float, default=30.0, help="seconds one handshake may take")
     parser.add_argument("--settle-timeout", type=float, default=30.0,
                         help="seconds to wait for missing live deliveries before counting them lost")
@@ -201,6 +215,8 @@ def parse_args(argv):
         parser.error("--live-users must be even, 2..200")
     if not 0 < args.rate <= 10_000 or not 0 < args.duration <= 600 or not 0 < args.settle_timeout <= 300:
         parser.error("--rate 0..10000, --duration 0..600, --settle-timeout 0..300")
+    if not 0 <= args.quiet <= 600:
+        parser.error("--quiet 0..600 seconds")
     if args.layer == "redis" and not os.environ.get("REDIS_URL"):
         parser.error("--layer redis needs REDIS_URL")
     return args
@@ -221,7 +237,7 @@ def main(argv=None):
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": list(os.getloadavg()), "open_files_limit": open_files},
         "config": {"max": args.max, "batch": args.batch, "live_users": args.live_users, "rate": args.rate,
-                   "duration": args.duration, "layer": args.layer, "database": database,
+                   "duration": args.duration, "quiet": args.quiet, "layer": args.layer, "database": database,
                    "server_cpu": args.server_cpu, "client_cpus": client_cpus},
     }
     live_names = [f"live{number:03d}" for number in range(1, args.live_users + 1)]

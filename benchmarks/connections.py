@@ -1,15 +1,17 @@
 """Connections benchmark: idle authenticated sockets held by ONE daphne process, and live traffic beside them.
 
     python -m benchmarks.connections [--max 5000] [--batch 250] [--live-users 10] [--rate 100]
-                                     [--duration 10] [--layer memory|redis] [--json PATH] [--no-pin]
+                                     [--duration 10] [--quiet 5] [--ping-interval S] [--layer memory|redis]
+                                     [--json PATH] [--no-pin]
 
 A throwaway Parley (benchmarks.parley_instance: its own SQLite file, or its own database on the server
 of DATABASE_URL) gets --max idle people, each logged in by a session row, and --live-users people in
 one-to-one conversations. The live users' sockets open first, warm the server up for a few seconds,
-and send --rate messages a second for --duration seconds (latency before). Then idle sockets open, --batch at a time, each with its own
-session cookie, and the server's resident memory (RSS, from /proc) is read after every batch, until
---max are open or the first socket fails (refused, timed out, or closed by the server). With them all
-open, the live users send again (latency during), and the idle sockets are checked to be still open.
+and send --rate messages a second for --duration seconds (latency before). Then idle sockets open,
+--batch at a time, each with its own session cookie, and the server's resident memory (RSS, from
+/proc) is read after every batch, until --max are open or the first socket fails (refused, timed out,
+or closed by the server). After --quiet seconds of nothing (the server's CPU share then), the live
+users send again (latency during), and the idle sockets are checked to be still open.
 The report goes to stdout and, as JSON, to benchmarks/results/. docs/performance.md explains it.
 """
 
@@ -206,6 +208,8 @@ def parse_args(argv):
     parser.add_argument("--layer", choices=("memory", "redis"),
                         default="redis" if os.environ.get("REDIS_URL") else "memory",
                         help="channel layer (redis needs REDIS_URL; the default follows REDIS_URL)")
+    parser.add_argument("--ping-interval", type=int,
+                        help="seconds between daphne's keep-alive pings of an idle socket (daphne's default: 20)")
     parser.add_argument("--json", type=Path, help="where to write the JSON report (default benchmarks/results/)")
     parser.add_argument("--no-pin", dest="pin", action="store_false", help="let the OS place server and clients")
     args = parser.parse_args(argv)
@@ -217,6 +221,8 @@ def parse_args(argv):
         parser.error("--rate 0..10000, --duration 0..600, --settle-timeout 0..300")
     if not 0 <= args.quiet <= 600:
         parser.error("--quiet 0..600 seconds")
+    if args.ping_interval is not None and not 1 <= args.ping_interval <= 86_400:
+        parser.error("--ping-interval 1..86400 seconds")
     if args.layer == "redis" and not os.environ.get("REDIS_URL"):
         parser.error("--layer redis needs REDIS_URL")
     return args
@@ -237,15 +243,16 @@ def main(argv=None):
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": list(os.getloadavg()), "open_files_limit": open_files},
         "config": {"max": args.max, "batch": args.batch, "live_users": args.live_users, "rate": args.rate,
-                   "duration": args.duration, "quiet": args.quiet, "layer": args.layer, "database": database,
-                   "server_cpu": args.server_cpu, "client_cpus": client_cpus},
+                   "duration": args.duration, "quiet": args.quiet, "ping_interval": args.ping_interval,
+                   "layer": args.layer, "database": database, "server_cpu": args.server_cpu, "client_cpus": client_cpus},
     }
     live_names = [f"live{number:03d}" for number in range(1, args.live_users + 1)]
     try:
         with parley_instance.workspace() as workdir:
             print(f"Starting Parley ({database}, {args.layer} layer) with {args.max} idle people ...", file=sys.stderr)
+            daphne_options = ("--ping-interval", str(args.ping_interval)) if args.ping_interval else ()
             with parley_instance.parley(live_names, layer=args.layer, workdir=workdir, cpu=args.server_cpu,
-                                        idle_users=args.max) as instance:
+                                        idle_users=args.max, daphne_options=daphne_options) as instance:
                 report["channel_layer"] = instance["channel_layer"]
                 report |= asyncio.run(hold(instance, args))
                 log = parley_instance.tail(instance["log"], 40)

@@ -298,7 +298,8 @@ def main(argv=None):
         "source": _source_version(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_average_before": list(os.getloadavg())},
-        "config": {"scale": args.scale, "runs": args.runs, "budget_s": args.budget, "warm_up_runs": WARM_UP_RUNS, "database": database},
+        "config": {"scale": args.scale, "runs": args.runs, "budget_s": args.budget, "warm_up_runs": WARM_UP_RUNS,
+                   "database": database},
     }
     print(f"Pages at scale {args.scale:g} on {database} ({data_dir if database == 'sqlite' else own_url}) ...",
           file=sys.stderr)

@@ -150,10 +150,11 @@ def delete_redis_keys(redis_url, prefix):
 
 
 @contextlib.contextmanager
-def parley(usernames, *, layer, workdir, cpu=None, idle_users=0):
+def parley(usernames, *, layer, workdir, cpu=None, idle_users=0, daphne_options=()):
     """Set up and serve a throwaway Parley; yields the socket URL, cookies, conversations and settings used.
 
-    idle_users more people get a session each, in no conversation (instance["idle_sessions"]).
+    idle_users more people get a session each, in no conversation (instance["idle_sessions"]);
+    daphne_options go on daphne's command line (such as "--ping-interval", "60").
     """
     redis_url = os.environ.get("REDIS_URL")
     database_url = os.environ.get("DATABASE_URL")
@@ -195,7 +196,7 @@ def parley(usernames, *, layer, workdir, cpu=None, idle_users=0):
         port = free_port()
         daphne = str(Path(sys.executable).with_name("daphne"))
         command = [daphne, "-b", LOOPBACK, "-p", str(port), "--access-log", str(data_dir / "access.log"),
-                   "config.asgi:application"]
+                   *daphne_options, "config.asgi:application"]
         with server_process(command, env, data_dir / "daphne.log", port, cpu) as process:
             instance = {
                 "url": f"ws://{LOOPBACK}:{port}/ws/",

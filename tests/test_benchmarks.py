@@ -227,7 +227,8 @@ def test_the_connections_benchmark_holds_idle_sockets_beside_live_traffic(tmp_pa
     """`python -m benchmarks.connections` at toy scale: idle sockets by session row, live traffic before and during."""
     report_path = tmp_path / "connections.json"
     command = [sys.executable, "-m", "benchmarks.connections", "--max", "20", "--batch", "8", "--live-users", "2",
-               "--rate", "20", "--duration", "0.5", "--quiet", "0.2", "--settle-timeout", "5", "--json", str(report_path)]
+               "--rate", "20", "--duration", "0.5", "--quiet", "0.2", "--ping-interval", "60", "--settle-timeout", "5",
+               "--json", str(report_path)]
 
     finished = subprocess.run(command, cwd=ROOT, env=sqlite_environment(), capture_output=True, text=True, timeout=180)
 
@@ -242,6 +243,7 @@ def test_the_connections_benchmark_holds_idle_sockets_beside_live_traffic(tmp_pa
         # 10 messages, each heard by both people of the 1:1.
         assert (phase["messages"], phase["deliveries"], phase["lost_deliveries"]) == (10, 20, 0)
     assert report["problems"] == []
+    assert report["config"]["ping_interval"] == 60
     assert set(report["targets"]) == {
         "10000_idle_sockets_without_errors", "under_40_KiB_per_socket", "live_p99_under_100_ms_while_open"
     }

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run run-scaled test bench check-python
+.PHONY: run run-scaled test bench bench-pages bench-connections check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -54,3 +54,11 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.delivery $(BENCH_ARGS)
+
+# Pages at size on a database built once by seed_demo --scale (minutes the first time; docs/performance.md).
+bench-pages: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.pages $(BENCH_ARGS)
+
+# Idle authenticated sockets on one daphne process, and live traffic beside them (docs/performance.md).
+bench-connections: $(VENV)/.installed-dev
+	$(BIN)/python -m benchmarks.connections $(BENCH_ARGS)

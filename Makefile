@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 	@# The worker runs background jobs (offers, pruning expired stories every few minutes) beside
 	@# daphne and stops with it; offers a killed worker left half sent are enqueued again first.
 	$(BIN)/python manage.py resume_offers
-	$(BIN)/python manage.py schedule_prune_stories
+	$(BIN)/python manage.py schedule_background_jobs
 	@# daphne and the worker both run in the background, so that the traps run at once (a shell
 	@# runs a trap only after its foreground command ends). Ctrl+C reaches the worker, which
 	@# finishes the job it is running (a second Ctrl+C stops it at once); daphne, a background

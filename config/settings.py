@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "inbox",
     "accounts",
     "media",
+    "common",
 ]
 
 MIDDLEWARE = [

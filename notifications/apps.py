@@ -7,5 +7,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from accounts import extensions as account_extensions
+        from common import periodic
+
+        from . import tasks
 
         account_extensions.register_settings_link("E-mail", "notifications:email_settings", "email")
+        periodic.register("unread e-mails", tasks.send_unread_emails_task)

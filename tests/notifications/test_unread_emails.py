@@ -173,3 +173,26 @@ def test_two_runs_at_the_same_moment_send_each_email_once(people, make_thread):
         thread.join(timeout=30)
     assert sum(counts) == 2 and len(mail.outbox) == 2
     assert sorted(email.subject for email in mail.outbox) == ["Bob Okafor sent you a message", "carol sent you a message"]
+
+
+def test_the_worker_sends_them_every_minute_once_scheduled(people, make_thread):
+    from io import StringIO
+
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from notifications import tasks
+
+    out = StringIO()
+    call_command("schedule_background_jobs", stdout=out)
+    call_command("schedule_background_jobs", stdout=out)
+    assert "Unread e-mails: scheduled" in out.getvalue() and "Unread e-mails: already scheduled" in out.getvalue()
+    waiting = DBTaskResult.objects.filter(task_path=tasks.send_unread_emails_task.module_path, status=TaskResultStatus.READY)
+    assert waiting.count() == 1
+    alice, bob, _carol = people
+    say(bob, make_thread(bob, alice))
+    Message.objects.update(created=timezone.now() - LATER)
+    waiting.delete()
+    assert tasks.send_unread_emails_task.call() == {"sent": 1}
+    (next_run,) = DBTaskResult.objects.filter(task_path=tasks.send_unread_emails_task.module_path, status=TaskResultStatus.READY)
+    assert next_run.run_after > timezone.now()

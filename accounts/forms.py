@@ -122,6 +122,14 @@ class PrivacyForm(forms.Form):
         choices=Profile.MessagePolicy.choices,
         widget=forms.RadioSelect,
     )
+    show_activity = forms.BooleanField(
+        label="Show activity status", required=False,
+        help_text="People you talk with see when you were last active (“Active now”). Off: you won't see theirs either.",
+    )
+    read_receipts = forms.BooleanField(
+        label="Send read receipts", required=False,
+        help_text="People see “Seen” when you have read their messages. Off: you won't see when they read yours either.",
+    )
 
     # Shown under each choice; the label alone is the radio button's accessible name.
     DESCRIPTIONS = {

@@ -40,6 +40,9 @@ class Profile(models.Model):
     message_policy = models.CharField(
         max_length=10, choices=MessagePolicy.choices, default=MessagePolicy.REQUESTS
     )
+    # Both reciprocal, as on Instagram: off hides mine, and then I see nobody's either.
+    show_activity = models.BooleanField("Show activity status", default=True)
+    read_receipts = models.BooleanField("Send read receipts", default=True)
 
     def __str__(self):
         return self.display_name or self.user.username

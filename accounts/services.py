@@ -570,6 +570,14 @@ def set_message_policy(*, user, policy):
     return profile
 
 
+def set_sharing(*, user, show_activity, read_receipts):
+    """Whether user shows their activity status and sends read receipts (both reciprocal)."""
+    profile = get_profile(user)
+    profile.show_activity, profile.read_receipts = bool(show_activity), bool(read_receipts)
+    profile.save(update_fields=["show_activity", "read_receipts"])
+    return profile
+
+
 # --- What a viewer sees of a relationship ---------------------------------------------------
 
 FOLLOWS_YOU = "Follows you"

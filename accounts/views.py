@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.http import server_error_fallback
 
-from . import extensions, services
+from . import extensions, presence, services
 from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
 
@@ -199,21 +199,27 @@ def active_person_or_404(username):
         raise Http404("No such person") from None
 
 
+def profile_context(request, person):
+    """What a profile page shows of the person, for this view and for the apps that extend the page (posts)."""
+    is_me = request.user.is_authenticated and request.user.pk == person.pk
+    return {
+        "person": person,
+        "is_me": is_me,
+        "relationship": services.relationship(viewer=request.user, person=person),
+        # "Active now" for a signed-in visitor, when both show their activity (no query: the cache).
+        "activity": (
+            presence.presence_of(request.user, [person]).get(person.pk)
+            if request.user.is_authenticated and not is_me else None
+        ),
+        "nav_section": "profile" if is_me else None,
+        # Parts the apps above accounts add (accounts.extensions).
+        "profile_parts": extensions.profile_parts(person=person, viewer=request.user),
+    }
+
+
 def profile(request, username):
     person = active_person_or_404(username)
-    is_me = request.user.is_authenticated and request.user.pk == person.pk
-    return render(
-        request,
-        "accounts/profile.html",
-        {
-            "person": person,
-            "is_me": is_me,
-            "relationship": services.relationship(viewer=request.user, person=person),
-            "nav_section": "profile" if is_me else None,
-            # Parts the apps above accounts add (accounts.extensions).
-            "profile_parts": extensions.profile_parts(person=person, viewer=request.user),
-        },
-    )
+    return render(request, "accounts/profile.html", profile_context(request, person))
 
 
 FOLLOW_PAGE_SIZE = 30
@@ -341,9 +347,16 @@ BLOCKED_PAGE_SIZE = 50
 @login_required
 def settings_privacy(request):
     profile = services.get_profile(request.user)
-    form = PrivacyForm(request.POST or None, initial={"message_policy": profile.message_policy})
+    form = PrivacyForm(request.POST or None, initial={
+        "message_policy": profile.message_policy, "show_activity": profile.show_activity,
+        "read_receipts": profile.read_receipts,
+    })
     if request.method == "POST" and form.is_valid():
         services.set_message_policy(user=request.user, policy=form.cleaned_data["message_policy"])
+        services.set_sharing(
+            user=request.user, show_activity=form.cleaned_data["show_activity"],
+            read_receipts=form.cleaned_data["read_receipts"],
+        )
         messages.success(request, "Your privacy settings are saved.")
         return redirect("accounts:privacy")
     blocked = Paginator(services.blocked_people(request.user), BLOCKED_PAGE_SIZE).get_page(request.GET.get("blocked"))

@@ -19,6 +19,7 @@ Client -> server
   {"type": "sync", "thread": <int>, "after": <seq>, "changes_after": <change number, optional>}
   {"type": "typing", "thread": <int>}
   {"type": "read", "thread": <int>, "seq": <int, optional: default the newest>}
+  {"type": "presence"}   this tab is visible and in use (at most once a minute)
   {"type": "message.react", "thread", "seq", "emoji": <one of six, or null>}
   {"type": "message.edit", "thread", "seq", "body"}     {"type": "message.unsend", "thread", "seq"}
   {"type": "message.hide", "thread", "seq"}             {"type": "message.forward", "thread", "seq", "to": [<thread ids>]}
@@ -35,7 +36,8 @@ Server -> client
       member who blocked the sender, or for a message the member deleted for themselves
   {"type": "sync.done", "thread", "count", "more", "change": <with changes_after: the cursor to resume from>}
   {"type": "typing", "thread", "user": <username>, "name": <display name>}   other participants
-  {"type": "read", "thread", "user": <username>, "seq"}                      every participant
+  {"type": "read", "thread", "user": <username>, "seq"}      every participant who sends read receipts
+  {"type": "presence", "user": <username>, "last_active": <ISO time>}       people in a 1:1 with them
   {"type": "unread.update", "thread", "unread", "total"}                     one user's sockets
   {"type": "thread.removed", "thread"}                                      one user's sockets
   {"type": "requests.update", "count"}     one user's sockets: their pending message requests
@@ -266,6 +268,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         thread_id = _int_field(content, "thread")
         await database_sync_to_async(services.note_typing)(user=self.user, thread=thread_id)
 
+    async def on_presence(self, content):
+        await database_sync_to_async(services.report_presence)(user=self.user)
+
     async def on_read(self, content):
         thread_id = _int_field(content, "thread")
         seq = _int_field(content, "seq", optional=True)
@@ -276,6 +281,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         "sync": on_sync,
         "typing": on_typing,
         "read": on_read,
+        "presence": on_presence,
         "message.react": on_react,
         "message.edit": on_edit,
         "message.unsend": on_unsend,

@@ -160,6 +160,14 @@ def broadcast_read(*, thread_id, username, seq, member_ids):
     dispatch([(user_group(user_id), frame) for user_id in member_ids])
 
 
+def broadcast_presence(*, username, member_ids):
+    """Push "presence" (someone is active now) to the people who may see it."""
+    from datetime import datetime, timezone as dt_timezone
+
+    frame = {"type": "presence", "user": username, "last_active": datetime.now(dt_timezone.utc).isoformat()}
+    dispatch([(user_group(user_id), frame) for user_id in member_ids])
+
+
 def broadcast_typing(*, thread_id, username, name, member_ids):
     """Push "typing" to the given participants (the typist's own sockets are left out by the caller)."""
     frame = {"type": "typing", "thread": thread_id, "user": username, "name": name}

@@ -935,8 +935,9 @@ def mark_read(*, user, thread, seq=None):
     """Move the user's read mark forward to seq (default: the newest message); return the mark.
 
     Never moves backwards and clears "marked unread". After commit, when the mark moved, every
-    participant's sockets get a "read" frame (for "Seen"), and the reader's own sockets an
-    "unread.update". Three queries when something changed, one when not.
+    participant's sockets get a "read" frame (for "Seen"; only between people who both send read
+    receipts), and the reader's own sockets an "unread.update". Three queries when something
+    changed, one when not.
 
     A message request is read without a trace: the mark stays until the user accepts it
     (inbox.social.accept_request), so the writer sees no "Seen" before that.
@@ -946,13 +947,13 @@ def mark_read(*, user, thread, seq=None):
         seq = _seq(seq, "seq")
     members = list(
         Participant.objects.filter(thread_id=thread_id).values_list(
-            "user_id", "last_read_seq", "marked_unread", "thread__last_seq", "state"
+            "user_id", "last_read_seq", "marked_unread", "thread__last_seq", "state", "user__profile__read_receipts"
         )
     )
     mine = next((member for member in members if member[0] == user.pk), None)
     if mine is None:
         raise Refused("not_found", NOT_FOUND)
-    _user_id, previous, marked_unread, last_seq, state = mine
+    _user_id, previous, marked_unread, last_seq, state, sends_receipts = mine
     if state != Participant.State.ACCEPTED:
         return previous
     target = last_seq if seq is None else min(seq, last_seq)
@@ -963,8 +964,10 @@ def mark_read(*, user, thread, seq=None):
         Participant.objects.filter(thread_id=thread_id, user=user).update(
             last_read_seq=Greatest(F("last_read_seq"), Value(mark)), marked_unread=False
         )
-        if mark > previous:
-            member_ids = [member[0] for member in members]
+        # Read receipts are reciprocal (Profile.read_receipts): someone who sends none tells nobody,
+        # and those who send none are not told; the reader's own tabs always are.
+        if mark > previous and sends_receipts is not False:
+            member_ids = [member[0] for member in members if member[0] == user.pk or member[5] is not False]
             transaction.on_commit(
                 lambda: events.broadcast_read(thread_id=thread_id, username=user.username, seq=mark, member_ids=member_ids)
             )
@@ -1026,6 +1029,31 @@ def note_typing(*, user, thread):
         ],
     )
     return True
+
+
+# --- Activity status -------------------------------------------------------------------------
+
+PRESENCE_AUDIENCE_LIMIT = 1000
+
+
+def report_presence(*, user):
+    """The person is using Parley now (a visible, used tab): record it (accounts.presence) and, at
+    most once in 50 s over all their tabs, push "presence" to the people they have a 1:1 with who
+    also show their activity. Nothing at all for someone who hides theirs. True when pushed.
+    Two queries when it pushes (the person's setting, the audience), one otherwise."""
+    from accounts import presence
+    from accounts.models import Profile
+
+    if not Profile.objects.filter(user_id=user.pk, show_activity=False).exists() and presence.note_active(user.pk):
+        audience = list(
+            Participant.objects.filter(thread__kind=Thread.Kind.DIRECT, thread__participants__user_id=user.pk)
+            .exclude(user_id=user.pk)
+            .exclude(user__profile__show_activity=False)
+            .values_list("user_id", flat=True)[:PRESENCE_AUDIENCE_LIMIT]
+        )
+        events.broadcast_presence(username=user.username, member_ids=audience)
+        return True
+    return False
 
 
 # --- Groups ---------------------------------------------------------------------------------

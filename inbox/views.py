@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import presence
 from media import services as media_services
 
 from . import extensions, services, social
@@ -48,11 +49,25 @@ def _thread_list(user, *, box="all", page_number=1):
     return page
 
 
+def _list_presence(user, page):
+    """Who of the page's 1:1 partners the user may see active, from the members already loaded (no SQL)."""
+    people, viewer = {}, None
+    for membership in page:
+        for member in membership.thread.participants.all():
+            if member.user_id == user.pk:
+                viewer = member.user
+            elif not membership.thread.is_group:
+                people[member.user_id] = member.user
+    return presence.presence_of(viewer, people.values()) if viewer is not None and people else {}
+
+
 def _list_context(request, *, box="all", page_number=1, current_thread_id=None):
+    threads = _thread_list(request.user, box=box, page_number=page_number)
     return {
         "box": box,
         "box_choices": BOX_CHOICES,
-        "threads": _thread_list(request.user, box=box, page_number=page_number),
+        "threads": threads,
+        "presence": _list_presence(request.user, threads),
         "current_thread_id": current_thread_id,
         "nav_section": "inbox",
         "inbox_list_templates": extensions.inbox_list_templates(),
@@ -176,12 +191,26 @@ def _before_seq(request, thread=None):
     return None
 
 
+def _sends_receipts(member):
+    profile = getattr(member.user, "profile", None)
+    return profile is None or profile.read_receipts
+
+
+def _receipt_members(members, me):
+    """The other members whose reading the viewer may see: none if the viewer sends no read
+    receipts, else those who send them (reciprocal, as on Instagram)."""
+    mine = next((member for member in members if member.user_id == me), None)
+    if mine is not None and not _sends_receipts(mine):
+        return []
+    return [member for member in members if member.user_id != me and _sends_receipts(member)]
+
+
 def _receipt(messages_shown, members, *, me, is_group):
     """ "Sent", "Seen" (1:1) or "Seen by N" (group) under my newest message, if it is on the page."""
     mine = next((message for message in reversed(messages_shown) if message.sender_id == me), None)
     if mine is None:
         return None
-    seen_by = sum(1 for member in members if member.user_id != me and member.last_read_seq >= mine.seq)
+    seen_by = sum(1 for member in _receipt_members(members, me) if member.last_read_seq >= mine.seq)
     if not seen_by:
         text = "Sent"
     else:
@@ -246,6 +275,10 @@ def thread(request, thread_id):
         "is_creator": thread.creator_id == request.user.pk,
         # A 1:1 after a block is frozen: "you" blocked them, or "them" (one query).
         "frozen_by": social.block_between(request.user, others[0].user) if not thread.is_group and others else None,
+        "partner_presence": (
+            presence.presence_of(membership.user, [others[0].user]).get(others[0].user_id)
+            if not thread.is_group and others else None
+        ),
     }
     if request.GET.get("partial") == "head":
         # inbox.js refreshes the header after someone joins, leaves or renames the group.
@@ -265,7 +298,7 @@ def thread(request, thread_id):
         "viewing_older": before_seq is not None,
         "receipt": None if before_seq else _receipt(page_messages, members, me=request.user.pk, is_group=thread.is_group),
         # For "Seen" in inbox.js: how far each other member has read.
-        "read_marks": json.dumps({member.user.username: member.last_read_seq for member in others}),
+        "read_marks": json.dumps({member.user.username: member.last_read_seq for member in _receipt_members(members, request.user.pk)}),
         "form": form,
         "replying_to": replying_to,
         "stickers": STICKERS,

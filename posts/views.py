@@ -14,8 +14,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import extensions as accounts_extensions
-from accounts import services as accounts_services
 from accounts import views as accounts_views
 from common.errors import Refused
 from inbox import services as inbox_services
@@ -80,23 +78,17 @@ def new_posts(request):
 def profile(request, username):
     """A profile (accounts' page) with the person's pinned FAQ and posts below."""
     person = accounts_views.active_person_or_404(username)
-    is_me = request.user.is_authenticated and request.user.pk == person.pk
-    relationship = accounts_services.relationship(viewer=request.user, person=person)
+    context = accounts_views.profile_context(request, person)
     try:
         posts, next_cursor = services.profile_page(viewer=request.user, author=person, before=request.GET.get("before"))
     except Refused:
         raise Http404 from None
     return render(request, "posts/profile.html", {
-        "person": person,
-        "is_me": is_me,
-        "relationship": relationship,
-        "nav_section": "profile" if is_me else None,
+        **context,
         "posts": posts,
         "next_cursor": next_cursor,
         "pinned": services.pinned_posts(viewer=request.user, author=person),
-        "form": PostForm() if is_me else None,
-        # What the other apps above accounts add to a profile (accounts.extensions), as accounts' own view does.
-        "profile_parts": accounts_extensions.profile_parts(person=person, viewer=request.user),
+        "form": PostForm() if context["is_me"] else None,
     })
 
 

@@ -154,3 +154,9 @@ def message_preview(membership):
     if thread.is_group:
         return f"{message.sender.display_name}: {body}"
     return body
+
+
+@register.simple_tag
+def presence_for(presence, user_id):
+    """The entry of accounts.presence.presence_of for one person, or None."""
+    return (presence or {}).get(user_id)

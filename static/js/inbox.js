@@ -71,6 +71,7 @@
     everOpened = true;
     attempts = 0;
     setStatus("");
+    reportPresence(true);
     if (pane && !viewingOlder) {
       // Whatever was sent or changed between the page render (or the drop) and now.
       lastSyncAsked = null;
@@ -147,6 +148,12 @@
     },
     "error": onError,
     "typing": onTyping,
+    "presence": (frame) => {
+      document.querySelectorAll(`[data-presence][data-presence-user="${CSS.escape(frame.user)}"]`).forEach((element) => {
+        element.dataset.lastActive = frame.last_active;
+      });
+      renderPresence();
+    },
     "read": onRead,
     "unread.update": onUnread,
     "thread.removed": onRemoved,
@@ -279,6 +286,56 @@
     typists.clear();
     renderTyping();
   }
+
+  // --- Activity status ------------------------------------------------------------------------------
+  // This tab says "active" while it is visible and used; an idle or hidden tab stops, and the
+  // server's "Active now" ages out by itself (accounts/presence.py).
+
+  const PRESENCE_EVERY_MS = 60 * 1000;
+  const ACTIVE_WINDOW_MS = 120 * 1000;
+  let lastInteraction = Date.now();
+  let lastPresenceSent = 0;
+
+  function reportPresence(force = false) {
+    if (document.visibilityState !== "visible") return;
+    const now = Date.now();
+    if (now - lastInteraction > ACTIVE_WINDOW_MS) return;
+    if (!force && now - lastPresenceSent < PRESENCE_EVERY_MS) return;
+    if (send({ type: "presence" })) lastPresenceSent = now;
+  }
+
+  function presenceLabel(seconds) {
+    if (seconds < 120) return "Active now";
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return `Active ${minutes} min ago`;
+    if (minutes < 24 * 60) return `Active ${Math.floor(minutes / 60)} h ago`;
+    return "";
+  }
+
+  function renderPresence() {
+    document.querySelectorAll("[data-presence][data-last-active]").forEach((element) => {
+      const seconds = Math.max(0, (Date.now() - new Date(element.dataset.lastActive).getTime()) / 1000);
+      const label = presenceLabel(seconds);
+      const active = label === "Active now";
+      if (element.hasAttribute("data-presence-dot")) {
+        element.hidden = !active;
+        element.classList.toggle("is-active", active);
+      } else {
+        element.textContent = label;
+        element.hidden = !label;
+        element.classList.toggle("is-active", active);
+      }
+    });
+  }
+
+  ["keydown", "pointerdown", "wheel", "touchstart"].forEach((type) => {
+    document.addEventListener(type, () => {
+      const wasIdle = Date.now() - lastInteraction > ACTIVE_WINDOW_MS;
+      lastInteraction = Date.now();
+      if (wasIdle) reportPresence(true);
+    }, { passive: true, capture: true });
+  });
+  setInterval(() => { reportPresence(); renderPresence(); }, 30 * 1000);
 
   // --- The conversation: placing messages by seq -----------------------------------------------------
 
@@ -699,6 +756,8 @@
 
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState !== "visible") return;
+    lastInteraction = Date.now();
+    reportPresence(true);
     if (pane) sendRead();
     reconnectNow();
   });

@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from common.admin import SuperuserOnlyAdmin
-from media import services as media_services
 
 from . import services
 from .models import Block, Profile, User
@@ -63,23 +62,22 @@ class UserAdmin(DjangoUserAdmin):
         return profile.display_name if profile else ""
 
     def get_deleted_objects(self, objs, request):
-        """What deleting accounts takes with it. Their messages and uploads are read-only in the admin
-        (nobody deletes them one by one) but go with the account: deleting accounts is the only right needed."""
-        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, model_count, set(), protected
+        """What the confirmation page lists: the accounts only. Nothing else is deleted by cascade
+        (delete_account empties the rows and keeps them), so deleting accounts is the only right needed."""
+        accounts = [f"{user.username} ({user.email or 'no e-mail'}): profile, posts, uploads and message words"
+                    for user in objs]
+        return accounts, {User._meta.verbose_name_plural: len(accounts)}, set(), []
 
-    # Deleting an account deletes the files it uploaded: the rows go by cascade, the stored files
-    # once the deletion commits (media.services.delete_user_files), never before.
+    # Deleting an account in the admin is what a person's own "Delete account" does
+    # (accounts.services.delete_account): the row stays emptied, so other people's conversations
+    # keep every message in its place, and the files go once that commits.
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            media_services.delete_user_files(obj)
-            super().delete_model(request, obj)
+        services.delete_account(user=obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for user in queryset:
-                media_services.delete_user_files(user)
-            super().delete_queryset(request, queryset)
+                services.delete_account(user=user)
 
 
 @admin.register(Profile)

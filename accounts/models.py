@@ -18,7 +18,18 @@ class User(AbstractUser):
     @property
     def display_name(self):
         profile = getattr(self, "profile", None)
+        if profile is not None and profile.deleted_at is not None:
+            return DELETED_ACCOUNT
         return (profile.display_name if profile else "") or self.username
+
+    @property
+    def is_deleted_account(self):
+        profile = getattr(self, "profile", None)
+        return profile is not None and profile.deleted_at is not None
+
+
+# What others see in place of the name of someone who deleted their account.
+DELETED_ACCOUNT = "Deleted account"
 
 
 class Profile(models.Model):
@@ -43,6 +54,9 @@ class Profile(models.Model):
     # Both reciprocal, as on Instagram: off hides mine, and then I see nobody's either.
     show_activity = models.BooleanField("Show activity status", default=True)
     read_receipts = models.BooleanField("Send read receipts", default=True)
+    # Set when the person deleted their account (accounts.services.delete_account): the row stays,
+    # emptied, so their messages keep their places in other people's conversations.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self):
         return self.display_name or self.user.username

@@ -22,10 +22,13 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from common import ratelimit
 from common.errors import Refused
+from media import services as media_services
 from media.images import reencode_image
+from media.models import Attachment
 
 from . import signals
 from .models import Block, Follow, PersonMute, Profile, User
@@ -169,6 +172,38 @@ def deactivate_account(*, user):
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         transaction.on_commit(lambda: close_user_sockets(user))
+
+
+def delete_account(*, user):
+    """Delete the account for good, as far as others can tell, while their conversations stay whole.
+
+    One transaction: the apps above wipe what they hold (accounts.signals.account_deleted: the
+    inbox empties the person's messages, which keep their seqs and show "Deleted account"; the
+    public side deletes their posts), then the profile is emptied (name, bio, picture), follows,
+    blocks and mutes go, every file they uploaded is deleted once this commits, and the user row
+    stays only as a place holder: renamed, without e-mail or usable password, inactive. Reports
+    about them keep their own snapshots. The admin's "delete" comes here too (accounts.admin).
+    """
+    with transaction.atomic():
+        signals.account_deleted.send(sender=User, user=user)
+        media_services.delete_user_files(user)
+        Attachment.objects.filter(owner=user).delete()
+        Follow.objects.filter(Q(follower=user) | Q(followed=user)).delete()
+        Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
+        PersonMute.objects.filter(Q(muter=user) | Q(muted=user)).delete()
+        profile = get_profile(user)
+        old_avatar = profile.avatar.name if profile.avatar else ""
+        Profile.objects.filter(pk=profile.pk).update(
+            display_name="", bio="", avatar="", show_activity=False, read_receipts=False, deleted_at=timezone.now(),
+        )
+        if old_avatar:
+            transaction.on_commit(lambda: delete_avatar_file(old_avatar))
+        user.username, user.email, user.first_name, user.last_name = f"deleted-{user.pk}", "", "", ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        transaction.on_commit(lambda: close_user_sockets(user))
+    return user
 
 
 def close_user_sockets(user, session_key=None):

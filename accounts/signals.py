@@ -11,3 +11,7 @@ person_blocked = Signal()
 # Each receiver adds its app's demo data on the same people and returns a one-line summary
 # the command prints. Receivers must be idempotent: the command is safe to repeat.
 demo_people_created = Signal()
+
+# Sent inside delete_account()'s transaction, with user, before accounts empties the account:
+# each app above wipes what it holds of the person (messages, posts...) in the same transaction.
+account_deleted = Signal()

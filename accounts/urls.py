@@ -18,4 +18,5 @@ urlpatterns = [
     path("settings/", views.settings_profile, name="settings"),
     path("settings/privacy/", views.settings_privacy, name="privacy"),
     path("settings/deactivate/", views.deactivate, name="deactivate"),
+    path("settings/delete/", views.delete_account, name="delete_account"),
 ]

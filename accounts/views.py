@@ -395,6 +395,23 @@ def deactivate(request):
 
 
 @login_required
+@sensitive_post_parameters("password")
+def delete_account(request):
+    form = PasswordConfirmationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(user=request.user)
+        logout(request)
+        messages.info(request, "Your account is deleted.")
+        return redirect(reverse("login"))
+    return render(
+        request,
+        "accounts/delete_account.html",
+        {"form": form, "nav_section": "settings", "settings_section": "delete"},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
 @require_GET
 def people_search(request):
     """Suggestions for the fields where a person is picked (static/js/people_picker.js): JSON."""

@@ -14,6 +14,7 @@ class PostsConfig(AppConfig):
 
         from . import demo, services, tasks
 
+        accounts_signals.account_deleted.connect(services.forget_posts_of, dispatch_uid="posts.account_deleted")
         periodic.register("story pruning", tasks.prune_stories_task)
 
         media_services.register_access_rule(services.pictures_visible_to, anonymous=True)

@@ -686,3 +686,15 @@ def remove_reported_comment(*, ref, removed_by):
 def remove_reported_story(*, ref, removed_by):
     if Story.objects.filter(pk=_int(ref)).exists():
         _remove_stories([_int(ref)])
+
+
+def forget_posts_of(*, user, **_signal):
+    """accounts.signals.account_deleted: the person's posts, comments and stories go, inside the
+    deletion's transaction, as if they had deleted each one (cards quoting them say so)."""
+    for post in Post.objects.filter(author=user):
+        delete_post(user=user, post=post)
+    for comment in Comment.objects.filter(author=user).select_related("post"):
+        delete_comment(user=user, comment=comment)
+    story_ids = list(Story.objects.filter(author=user).values_list("pk", flat=True))
+    if story_ids:
+        _remove_stories(story_ids)

@@ -138,6 +138,8 @@ def message_preview(membership):
         return "No messages yet"
     if message.removed_at:
         return REMOVED_PREVIEW
+    if message.unsent_at and message.sender.is_deleted_account:
+        return "Message from a deleted account"
     if message.unsent_at:
         return "You unsent a message" if message.sender_id == membership.user_id else f"{message.sender.username} unsent a message"
     if thread.is_group and getattr(membership, "last_hidden", False):

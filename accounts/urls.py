@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/privacy/", views.settings_privacy, name="privacy"),
+    path("settings/appearance/", views.settings_appearance, name="appearance"),
     path("settings/deactivate/", views.deactivate, name="deactivate"),
 ]

@@ -50,7 +50,7 @@ def site_with_everything(live_site, alice, bob):
     question, _ = send_message(sender=bob, thread=thread, body="Are we still on for the pottery class on Saturday?")
     send_message(sender=alice, thread=thread, body="Yes! I booked the wheel for ten.", reply_to=question.seq)
     send_message(sender=bob, thread=thread, body="Great, I'll bring the aprons and the pottery tools.")
-    posts_services.create_post(author=bob, body="Our first bowls came out of the kiln today.", uploaded_files=[picture()])
+    post = posts_services.create_post(author=bob, body="Our first bowls came out of the kiln today.", uploaded_files=[picture()])
     return {
         "inbox": "/inbox/",
         "conversation": f"/inbox/{thread.pk}/",
@@ -59,6 +59,12 @@ def site_with_everything(live_site, alice, bob):
         "home feed": "/",
         "search results": "/search/?q=pottery",
         "admin index": "/admin/",
+        # Beyond the main pages: the other pages people see often.
+        "new message": "/inbox/new/",
+        "post": f"/p/{post.pk}/",
+        "followers": "/u/bob/followers/",
+        "privacy": "/settings/privacy/",
+        "edit profile": "/settings/",
     }
 
 

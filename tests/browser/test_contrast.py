@@ -119,3 +119,49 @@ async def test_main_pages_have_no_contrast_failures(mode, live_site, browser, si
         violations += await check_page(page, name, path, live_site, expected, shots)
     await context.close()
     assert violations == [], "\n".join(violations)
+
+
+@pytest.fixture
+def brand_pages(live_site, make_user):
+    """northwind, a business with hours, a quick reply and a customer's message; returns the page paths."""
+    import datetime
+
+    from business import services as business_services
+    from inbox.services import send_message, start_thread
+
+    brand = make_user("northwind", display_name="Northwind Coffee")
+    customer = make_user("ann", display_name="Ann Lee")
+    business_services.save_business_profile(
+        user=brand, category="Coffee roaster", website="", time_zone="UTC",
+        hours={day: (datetime.time(0, 0), datetime.time(23, 59)) for day in range(7)}, open_to_collaborations=False,
+    )
+    business_services.save_quick_reply(owner=brand, shortcut="thanks", text="Thanks {first_name|there}, we're on it!")
+    thread, _ = start_thread(creator=customer, recipients=[brand])
+    send_message(sender=customer, thread=thread, body="Do you ship beans abroad?")
+    return {
+        "brand profile": "/u/northwind/",
+        "business inbox": "/business/inbox/",
+        "customer": f"/business/conversations/{thread.pk}/",
+        "brand conversation": f"/inbox/{thread.pk}/",
+        "business settings": "/business/settings/",
+        "quick replies": "/business/quick-replies/",
+        "offers": "/business/offers/",
+        "insights": "/business/insights/",
+    }
+
+
+@pytest.mark.parametrize("device", ["dark", "light"])
+async def test_brand_pages_have_no_contrast_failures(device, live_site, browser, brand_pages, screenshot_dir):
+    shots = screenshot_dir if os.environ.get("PARLEY_SCREENSHOTS") == "1" else None
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=device, bypass_csp=True)
+    page = await context.new_page()
+    await page.goto(f"{live_site.url}/accounts/login/")
+    await page.get_by_label("Username").fill("northwind")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_load_state()
+    violations = []
+    for name, path in brand_pages.items():
+        violations += await check_page(page, name, path, live_site, device, shots)
+    await context.close()
+    assert violations == [], "\n".join(violations)

@@ -40,6 +40,7 @@ def site_with_everything(live_site, alice, bob):
     """alice (staff, for the admin) and bob talk, follow each other and posted; returns the page paths."""
     from accounts import services as accounts_services
     from inbox.services import send_message, start_thread
+    from moderation.services import report_message
     from posts import services as posts_services
 
     alice.is_staff = alice.is_superuser = True
@@ -51,6 +52,7 @@ def site_with_everything(live_site, alice, bob):
     send_message(sender=alice, thread=thread, body="Yes! I booked the wheel for ten.", reply_to=question.seq)
     send_message(sender=bob, thread=thread, body="Great, I'll bring the aprons and the pottery tools.")
     post = posts_services.create_post(author=bob, body="Our first bowls came out of the kiln today.", uploaded_files=[picture()])
+    report, _ = report_message(reporter=alice, message_id=question.pk, reason="spam")
     return {
         "inbox": "/inbox/",
         "conversation": f"/inbox/{thread.pk}/",
@@ -59,6 +61,7 @@ def site_with_everything(live_site, alice, bob):
         "home feed": "/",
         "search results": "/search/?q=pottery",
         "admin index": "/admin/",
+        "admin report": f"/admin/moderation/report/{report.pk}/change/",
         # Beyond the main pages: the other pages people see often.
         "new message": "/inbox/new/",
         "post": f"/p/{post.pk}/",

@@ -39,7 +39,7 @@ MODES = {
 def site_with_everything(live_site, alice, bob):
     """alice (staff, for the admin) and bob talk, follow each other and posted; returns the page paths."""
     from accounts import services as accounts_services
-    from inbox.services import send_message, start_thread
+    from inbox.services import react, send_message, start_thread
     from moderation.services import report_message
     from posts import services as posts_services
 
@@ -51,6 +51,7 @@ def site_with_everything(live_site, alice, bob):
     question, _ = send_message(sender=bob, thread=thread, body="Are we still on for the pottery class on Saturday?")
     send_message(sender=alice, thread=thread, body="Yes! I booked the wheel for ten.", reply_to=question.seq)
     send_message(sender=bob, thread=thread, body="Great, I'll bring the aprons and the pottery tools.")
+    react(user=alice, thread=thread, seq=question.seq, emoji="👍")
     post = posts_services.create_post(author=bob, body="Our first bowls came out of the kiln today.", uploaded_files=[picture()])
     report, _ = report_message(reporter=alice, message_id=question.pk, reason="spam")
     return {
@@ -90,6 +91,11 @@ async def check_page(page, name, path, live_site, expected_scheme, shots):
         theme = await page.evaluate("document.documentElement.dataset.theme")
         scheme = await page.evaluate("getComputedStyle(document.body).colorScheme")
         assert theme in ("auto", expected_scheme) and expected_scheme in scheme, f"admin: {theme}, {scheme}"
+    if name == "conversation":
+        # The message menu shows on hover; open its "More" part too, so its items are checked.
+        last = page.locator("[data-messages] li.message").last
+        await last.hover()
+        await last.locator("details.menu-more").evaluate("(details) => { details.open = true; }")
     if shots:
         for width in (1280, 390):
             await page.set_viewport_size({"width": width, "height": 900})

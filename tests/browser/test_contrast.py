@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 
 from tests.browser.test_inbox import wait_connected
 from tests.conftest import PASSWORD
@@ -180,3 +181,20 @@ async def test_brand_pages_have_no_contrast_failures(device, live_site, browser,
         violations += await check_page(page, name, path, live_site, device, shots)
     await context.close()
     assert violations == [], "\n".join(violations)
+
+
+async def test_the_chosen_theme_needs_no_javascript(live_site, browser, alice):
+    from accounts import services as accounts_services
+
+    await sync_to_async(accounts_services.set_theme)(user=alice, theme="dark")
+    context = await browser.new_context(color_scheme="light", java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{live_site.url}/accounts/login/?next=/settings/appearance/")
+    await page.get_by_label("Username").fill("alice")
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url("**/settings/appearance/")
+    # The first response already carries the theme: nothing has to run for the page to be dark.
+    assert await page.locator("html").get_attribute("data-theme") == "dark"
+    assert await page.locator("body").evaluate("(body) => getComputedStyle(body).backgroundColor") == "rgb(15, 17, 23)"
+    await context.close()

@@ -149,3 +149,18 @@ class PrivacyForm(forms.Form):
             (radio, self.DESCRIPTIONS[radio.data["value"]])
             for radio in self["message_policy"]
         ]
+
+
+class AppearanceForm(forms.Form):
+    """Light, dark, or whatever the device prefers. The template draws the radios with descriptions."""
+
+    theme = forms.ChoiceField(label="Appearance", choices=User.Theme.choices, widget=forms.RadioSelect)
+
+    DESCRIPTIONS = {
+        User.Theme.SYSTEM: "Light or dark, following your device's setting, and changing when it does.",
+        User.Theme.LIGHT: "Dark text on light backgrounds, whatever your device's setting.",
+        User.Theme.DARK: "Light text on dark backgrounds, whatever your device's setting.",
+    }
+
+    def choices_with_descriptions(self):
+        return [(radio, self.DESCRIPTIONS[radio.data["value"]]) for radio in self["theme"]]

@@ -8,6 +8,16 @@ from django.utils import timezone
 class User(AbstractUser):
     """A Parley account: a person or a brand. Custom from the first migration."""
 
+    class Theme(models.TextChoices):
+        """The colours of every page, drawn by the server as <html data-theme> (see base.html)."""
+
+        SYSTEM = "system", "Match my device"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    # On the user rather than the profile: every page reads it, and the user is already loaded.
+    theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [

@@ -613,6 +613,15 @@ def set_sharing(*, user, show_activity, read_receipts):
     return profile
 
 
+def set_theme(*, user, theme):
+    """Choose the colours of user's pages (one of User.Theme). The next page drawn uses them."""
+    if theme not in User.Theme.values:
+        raise Refused("bad_request", "Choose an appearance from the list.")
+    user.theme = theme
+    user.save(update_fields=["theme"])
+    return user
+
+
 # --- What a viewer sees of a relationship ---------------------------------------------------
 
 FOLLOWS_YOU = "Follows you"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("people/search/", views.people_search, name="people_search"),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/privacy/", views.settings_privacy, name="privacy"),
+    path("settings/appearance/", views.settings_appearance, name="appearance"),
     path("settings/deactivate/", views.deactivate, name="deactivate"),
     path("settings/delete/", views.delete_account, name="delete_account"),
 ]

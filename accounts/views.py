@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.http import server_error_fallback
 
 from . import extensions, presence, services
-from .forms import LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
+from .forms import AppearanceForm, LoginForm, PasswordConfirmationForm, PrivacyForm, ProfileForm, SignupForm
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -375,6 +375,20 @@ def settings_privacy(request):
             "nav_section": "settings",
             "settings_section": "privacy",
         },
+    )
+
+
+@login_required
+def settings_appearance(request):
+    form = AppearanceForm(request.POST or None, initial={"theme": request.user.theme})
+    if request.method == "POST" and form.is_valid():
+        services.set_theme(user=request.user, theme=form.cleaned_data["theme"])
+        messages.success(request, "Your appearance is saved.")
+        return redirect("accounts:appearance")
+    return render(
+        request,
+        "accounts/appearance.html",
+        {"form": form, "nav_section": "settings", "settings_section": "appearance"},
     )
 
 

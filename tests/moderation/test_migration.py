@@ -33,14 +33,15 @@ def test_a_database_with_reports_upgrades_and_keeps_every_row_and_permission(ali
     thread, _ = inbox.start_thread(creator=alice, recipients=[bob])
     message, _ = inbox.send_message(sender=bob, thread=thread, body="you will regret this")
     latest = leaf_nodes()
+    # Made before going back: today's User has columns (theme) the old schema lacks.
+    root = User.objects.create_superuser("root", "root@example.com", "x-long-password")
+    moderator = User.objects.create_user("mod", "mod@example.com", "x-long-password", is_staff=True)
 
     old = migrate(BEFORE)
     try:
         OldReport = old.get_model("accounts", "Report")
         OldAction = old.get_model("accounts", "ModerationAction")
         OldAccessLog = old.get_model("accounts", "StaffAccessLog")
-        root = User.objects.create_superuser("root", "root@example.com", "x-long-password")
-        moderator = User.objects.create_user("mod", "mod@example.com", "x-long-password", is_staff=True)
         # The permissions a moderator was given before the move, under the accounts label.
         moderator.user_permissions.set(
             Permission.objects.filter(content_type__app_label="accounts", codename__in=["view_report", "change_report"])

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_reports_move_to_moderation'),
+        ('accounts', '0005_user_theme'),
     ]
 
     operations = [

@@ -5,6 +5,7 @@ SQLite under var/, the in-memory channel layer, uploads on local disk, e-mail on
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -111,6 +112,7 @@ INSTALLED_APPS = [
     "moderation",
     "search",
     "notifications",
+    "exports",
     "inbox",
     "accounts",
     "media",
@@ -351,6 +353,8 @@ DEFAULT_FROM_EMAIL = env("PARLEY_FROM_EMAIL", "Parley <no-reply@localhost>")
 PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000")
 # How long a message stays unread before send_unread_emails tells its recipient.
 UNREAD_EMAIL_DELAY_MINUTES = env_int("PARLEY_UNREAD_EMAIL_DELAY_MINUTES", 15)
+# How long a "Download my data" copy can be downloaded.
+DATA_EXPORT_KEPT = timedelta(days=7)
 EMAIL_HOST = env("PARLEY_EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", include("inbox.urls")),
     path("search/", include("search.urls")),
     path("", include("notifications.urls")),
+    path("", include("exports.urls")),
     path("business/", include("business.urls")),
     path("media/", include("media.urls")),
     # Reports and the access log were listed under Accounts before moderation had its own app:

@@ -353,6 +353,10 @@ DEFAULT_FROM_EMAIL = env("PARLEY_FROM_EMAIL", "Parley <no-reply@localhost>")
 PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000")
 # How long a message stays unread before send_unread_emails tells its recipient.
 UNREAD_EMAIL_DELAY_MINUTES = env_int("PARLEY_UNREAD_EMAIL_DELAY_MINUTES", 15)
+# Web Push (notifications.push): on only with both keys (urlsafe base64, as py-vapid makes them).
+VAPID_PUBLIC_KEY = env("PARLEY_VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = env("PARLEY_VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env("PARLEY_VAPID_SUBJECT", "mailto:admin@localhost")
 # How long a "Download my data" copy can be downloaded.
 DATA_EXPORT_KEPT = timedelta(days=7)
 EMAIL_HOST = env("PARLEY_EMAIL_HOST")

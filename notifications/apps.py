@@ -8,8 +8,10 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from accounts import extensions as account_extensions
         from common import periodic
+        from inbox import signals as inbox_signals
 
         from . import tasks
 
-        account_extensions.register_settings_link("E-mail", "notifications:email_settings", "email")
+        account_extensions.register_settings_link("Notifications", "notifications:email_settings", "email")
         periodic.register("unread e-mails", tasks.send_unread_emails_task)
+        inbox_signals.message_sent.connect(tasks.enqueue_push, dispatch_uid="notifications.push")

@@ -41,3 +41,20 @@ class DigestSent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_sent_unique_user_day")]
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription (PushSubscription.toJSON()), for when no Parley tab is open."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Push subscription of {self.user}"
+
+    @property
+    def info(self):
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

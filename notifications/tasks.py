@@ -20,3 +20,19 @@ def send_unread_emails_task():
     finally:
         periodic.keep_scheduled(send_unread_emails_task, delay=EVERY)
     return {"sent": sent}
+
+
+@task()
+def push_message_task(message_id):
+    """The Web Push notifications of one new message (notifications.push)."""
+    from . import push
+
+    return {"delivered": push.push_new_message(message_id)}
+
+
+def enqueue_push(*, message, **_signal):
+    """inbox.signals.message_sent: have the worker push the message, when someone may need it."""
+    from . import push
+
+    if push.someone_to_push(message):
+        push_message_task.enqueue(message.pk)

@@ -1,12 +1,35 @@
-// Keyboard shortcuts on every logged-in page; the list people see is templates/_keyboard_shortcuts.html.
+// Keyboard shortcuts on every logged-in page, and their "Keyboard shortcuts" help (a <dialog> made
+// here: without JavaScript there are no shortcuts, so the pages carry no help for them).
 // None fires while someone types in a field, except Escape and Ctrl+K (Cmd+K), so no letter typed
 // is ever taken. The single-key ones (c, /, ?) can be turned off in the help, for screen readers
 // and voice control that send single keys of their own.
 (() => {
   "use strict";
 
-  const dialog = document.querySelector("[data-shortcuts-dialog]");
-  if (!dialog || typeof dialog.showModal !== "function") return;
+  if (!document.body.dataset.username || typeof HTMLDialogElement !== "function") return;
+
+  const HELP = `
+    <h2 id="shortcuts-title">Keyboard shortcuts</h2>
+    <dl class="shortcuts-list">
+      <div><dt><kbd>Alt</kbd> + <kbd>↑</kbd> / <kbd>↓</kbd></dt><dd>Previous / next conversation</dd></div>
+      <div><dt><kbd>c</kbd></dt><dd>Write a message (the message box)</dd></div>
+      <div><dt><kbd>/</kbd> or <kbd>Ctrl</kbd> + <kbd>K</kbd></dt><dd>Search</dd></div>
+      <div><dt><kbd>?</kbd></dt><dd>Show this list</dd></div>
+      <div><dt><kbd>Esc</kbd></dt><dd>Close a menu or this list; leave the message box or search</dd></div>
+    </dl>
+    <p class="muted">While you type in a field, only <kbd>Esc</kbd> and <kbd>Ctrl</kbd> + <kbd>K</kbd> work.</p>
+    <p class="check-field"><input type="checkbox" id="shortcuts-single-keys" data-shortcuts-single-keys checked>
+      <label for="shortcuts-single-keys">Single-key shortcuts</label>
+      <span class="check-help">c, / and ?. Turn them off if they get in the way of a screen reader or voice control.</span></p>
+    <form method="dialog"><button type="submit" class="button button-primary">Close</button></form>`;
+  const SEARCH_URL = "/search/";
+
+  const dialog = document.createElement("dialog");
+  dialog.className = "shortcuts-dialog";
+  dialog.setAttribute("aria-labelledby", "shortcuts-title");
+  dialog.dataset.shortcutsDialog = "";
+  dialog.innerHTML = HELP;
+  document.body.append(dialog);
 
   const SINGLE_KEYS_KEY = "parley:single-key-shortcuts";
   // Set before a page change made with Alt+↑/↓: the next page keeps the focus in the list.
@@ -35,7 +58,8 @@
   function focusSearch() {
     const box = searchBox();
     if (box) { box.focus(); box.select(); return; }
-    location.assign(dialog.dataset.searchUrl);
+    const form = document.querySelector("form[role=search]");
+    location.assign(form ? form.action : SEARCH_URL);
   }
 
   function focusComposer() {

@@ -214,3 +214,36 @@ async def test_dismissing_the_offer_keeps_it_away_and_asks_nothing(live_site, br
     await wait_connected(page)
     await expect(offer).to_be_hidden()
     assert await page.evaluate("window.permissionAsked") == 0
+
+
+async def test_requests_and_blocked_people_notify_nothing(live_site, browser, alice, bob, carol, make_user, expect):
+    from accounts.models import Profile
+    from accounts.services import block, follow, set_message_policy
+    from inbox.services import start_thread
+
+    dave = await sync_to_async(make_user)("dave", display_name="Dave Kim")
+    # Bob hears straight from the people he follows; anyone else is a request.
+    await sync_to_async(set_message_policy)(user=bob, policy=Profile.MessagePolicy.REQUESTS)
+    await sync_to_async(follow)(follower=bob, followed=alice)
+    group = (await sync_to_async(start_thread)(creator=alice, recipients=[bob, carol], name="Trip"))[0]
+    await sync_to_async(block)(blocker=bob, blocked=carol)
+
+    alice_page = await sign_in(browser, live_site, "alice", f"/inbox/{group.pk}/")
+    carol_page = await sign_in(browser, live_site, "carol", f"/inbox/{group.pk}/")
+    dave_page = await sign_in(browser, live_site, "dave", "/inbox/new/")
+    page = await sign_in(browser, live_site, "bob", "/inbox/")
+    await page.evaluate("localStorage.setItem('test:permission', 'granted')")
+    await to_background(page)
+
+    await dave_page.get_by_label("To").fill("bob")
+    await dave_page.get_by_label("Message").fill("Hi, we met at the wall")
+    await dave_page.get_by_role("button", name="Start conversation").click()
+    await expect(dave_page.locator("li.message[data-seq]", has_text="Hi, we met at the wall")).to_have_count(1)
+    await expect(page.locator("[data-requests-count]")).to_contain_text("1")
+    await send(carol_page, "Bob, you there?")
+    await send(alice_page, "Trip is on")
+    notifications = await shown_in_all([page], 1)
+    # Only Alice's: the request and the message of the person Bob blocked told nothing.
+    assert notifications == [{"title": "Alice Martin in Trip", "body": "Trip is on"}]
+    for tab in (page, alice_page, carol_page, dave_page):
+        assert tab.script_errors == []

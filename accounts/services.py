@@ -122,6 +122,34 @@ def delete_avatar_file(name):
         logger.warning("Could not delete the replaced avatar file %s", name, exc_info=True)
 
 
+PEOPLE_SEARCH_LIMIT = 8
+
+
+def search_people(*, viewer, query, limit=PEOPLE_SEARCH_LIMIT):
+    """People the viewer might pick (to write to, add to a group): active accounts whose username
+    starts with the query or whose display name has a word starting with it, case-insensitively,
+    exact and followed people first. Never the viewer, nor anyone with a block between them. One
+    query, with profiles."""
+    words = " ".join((query or "").split()).lstrip("@")[:50]
+    if not words or not viewer.is_authenticated:
+        return []
+    blocked = Block.objects.filter(
+        Q(blocker_id=viewer.pk, blocked_id=OuterRef("pk")) | Q(blocker_id=OuterRef("pk"), blocked_id=viewer.pk)
+    )
+    followed = Follow.objects.filter(follower_id=viewer.pk, followed_id=OuterRef("pk"))
+    matches = Q(username__istartswith=words) | Q(profile__display_name__istartswith=words) | Q(
+        profile__display_name__icontains=f" {words}"
+    )
+    people = (
+        User.objects.filter(matches, is_active=True).exclude(pk=viewer.pk).exclude(Exists(blocked))
+        .select_related("profile")
+        .annotate(followed=Exists(followed))
+        .order_by("-followed", "username")[: limit * 3]
+    )
+    ranked = sorted(people, key=lambda person: (person.username.lower() != words.lower(), not person.followed))
+    return ranked[:limit]
+
+
 def get_active_user(username):
     """The active account with exactly this username, its profile preloaded; Refused("not_found") otherwise."""
     user = User.objects.select_related("profile").filter(username=username, is_active=True).first()

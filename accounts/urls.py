@@ -14,6 +14,7 @@ urlpatterns = [
         path(f"u/<str:username>/{action}/", views.social_action, {"action": action}, name=action)
         for action in views.SOCIAL_ACTIONS
     ),
+    path("people/search/", views.people_search, name="people_search"),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/privacy/", views.settings_privacy, name="privacy"),
     path("settings/deactivate/", views.deactivate, name="deactivate"),

@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.forms.forms import NON_FIELD_ERRORS
-from django.http import FileResponse, Http404, HttpResponseRedirect, HttpResponseServerError
+from django.http import FileResponse, Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.urls import reverse, reverse_lazy
@@ -394,3 +394,21 @@ def deactivate(request):
         "accounts/deactivate.html",
         {"form": form, "nav_section": "settings", "settings_section": "deactivate"}
     )
+
+
+@login_required
+@require_GET
+def people_search(request):
+    """Suggestions for the fields where a person is picked (static/js/people_picker.js): JSON."""
+    people = services.search_people(viewer=request.user, query=request.GET.get("q", ""))
+    return JsonResponse({
+        "people": [
+            {
+                "username": person.username,
+                "name": person.display_name,
+                "avatar": loader.render_to_string("accounts/_avatar.html", {"person": person, "size": "small"}),
+                "followed": person.followed,
+            }
+            for person in people
+        ]
+    })

@@ -211,7 +211,7 @@ def summarize(phase, seconds):
         "refused": dict(phase.refused),
         "latency_ms": {
             name: (round(percentile(latencies, fraction) * 1000, 2) if latencies else None)
-            for name, fraction in (("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("max", 1.0))
+            for name, fraction in (("p50", 0.50), ("p90", 0.90), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
         },
     }
 
@@ -340,8 +340,12 @@ class LoadRun:
             result["server_cpu_share"] = round((cpu_after - cpu_before) / (end - start), 2)
         return result
 
-    async def steady(self, *, rate, duration):
-        """Open-loop: `rate` messages a second in total, round-robin over the users, for `duration` seconds."""
+    async def steady(self, *, rate, duration, label="steady"):
+        """Open-loop: `rate` messages a second in total, round-robin over the users, for `duration` seconds.
+
+        A second steady phase on the same sockets needs a label of its own: its client_ids would
+        otherwise repeat the first's, and the server answer them as retries.
+        """
         phase = self.ledger.start_phase()
         senders = sorted(self.threads_of)
         total = max(1, round(rate * duration))
@@ -356,7 +360,7 @@ class LoadRun:
                 late = max(late, -delay)
             username = senders[number % len(senders)]
             threads = self.threads_of[username]
-            await self._send(username, number, threads[(number // len(senders)) % len(threads)], "steady")
+            await self._send(username, number, threads[(number // len(senders)) % len(threads)], label)
         sending_seconds = time.perf_counter() - start
         await self._settle(phase)
         result = summarize(phase, sending_seconds)

@@ -150,8 +150,12 @@ def delete_redis_keys(redis_url, prefix):
 
 
 @contextlib.contextmanager
-def parley(usernames, *, layer, workdir, cpu=None):
-    """Set up and serve a throwaway Parley; yields the socket URL, cookies, conversations and settings used."""
+def parley(usernames, *, layer, workdir, cpu=None, idle_users=0, daphne_options=()):
+    """Set up and serve a throwaway Parley; yields the socket URL, cookies, conversations and settings used.
+
+    idle_users more people get a session each, in no conversation (instance["idle_sessions"]);
+    daphne_options go on daphne's command line (such as "--ping-interval", "60").
+    """
     redis_url = os.environ.get("REDIS_URL")
     database_url = os.environ.get("DATABASE_URL")
     if layer == "redis" and not redis_url:
@@ -183,7 +187,7 @@ def parley(usernames, *, layer, workdir, cpu=None):
             stack.callback(delete_redis_keys, redis_url, redis_prefix)
         data_dir.mkdir(parents=True, exist_ok=True)
         setup = subprocess.run(
-            [sys.executable, "-m", "benchmarks.setup_parley", *usernames],
+            [sys.executable, "-m", "benchmarks.setup_parley", *usernames, "--idle", str(idle_users)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
         )
         if setup.returncode != 0:
@@ -192,13 +196,14 @@ def parley(usernames, *, layer, workdir, cpu=None):
         port = free_port()
         daphne = str(Path(sys.executable).with_name("daphne"))
         command = [daphne, "-b", LOOPBACK, "-p", str(port), "--access-log", str(data_dir / "access.log"),
-                   "config.asgi:application"]
+                   *daphne_options, "config.asgi:application"]
         with server_process(command, env, data_dir / "daphne.log", port, cpu) as process:
             instance = {
                 "url": f"ws://{LOOPBACK}:{port}/ws/",
                 "origin": f"http://{LOOPBACK}:{port}",
                 "cookie_name": prepared["cookie_name"],
                 "sessions": prepared["sessions"],
+                "idle_sessions": prepared["idle_sessions"],
                 "threads": {int(thread): members for thread, members in prepared["threads"].items()},
                 "database": "postgresql" if database_url else "sqlite",
                 "layer": layer,

@@ -13,6 +13,7 @@ class BusinessConfig(AppConfig):
         from accounts import signals as accounts_signals
         from inbox import extensions as inbox_extensions
         from inbox import signals as inbox_signals
+        from media import services as media_services
 
         from . import demo, offers, services, views
 
@@ -23,5 +24,8 @@ class BusinessConfig(AppConfig):
         inbox_extensions.register_inbox_list_template("business/_inbox_folders.html")
         inbox_signals.message_sent.connect(services.answer_automatically, dispatch_uid="business.automatic_reply")
         inbox_signals.message_sent.connect(offers.stop_when_asked, dispatch_uid="business.offers_stop")
+        # media knows nothing of offers: the recipients of one may fetch its picture, kept while the offer is.
+        media_services.register_access_rule(offers.pictures_visible_to)
+        media_services.register_claim_rule(offers.claimed_pictures)
         user_logged_in.connect(views.remember_business_on_login, dispatch_uid="business.login")
         accounts_signals.demo_people_created.connect(demo.seed_for_demo_people, dispatch_uid="business.demo")

@@ -1,6 +1,7 @@
 """Demo data for the brands (`manage.py seed_demo`): quick replies, hours, labels, feedback."""
 
 import datetime
+import io
 
 from inbox import demo as inbox_demo
 from inbox.models import Thread, direct_key
@@ -52,10 +53,11 @@ def seed_for_demo_people(sender, people, **kwargs):
         offer = offers.create_offer(
             business=brand, audience=Offer.Audience.PICKED, usernames="alice",
             text="Hi {first_name|there}! Followers get 15% off the new Ethiopia Guji this week: show this message at the counter.",
+            picture=_offer_picture(),
         )
         # Delivered at once here, so the demo shows a sent offer even before a worker runs.
         offers.deliver_offer(offer.pk)
-        summary += ", a sent offer"
+        summary += ", a sent offer with a picture"
     for name in ("spokehouse",):
         if name in people and services.business_profile_of(people[name]) is None:
             services.save_business_profile(
@@ -64,3 +66,17 @@ def seed_for_demo_people(sender, people, **kwargs):
                 open_to_collaborations=False,
             )
     return summary
+
+
+def _offer_picture():
+    """A coffee-coloured picture for the demo offer, drawn here (no file ships with the demo)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (960, 640), (92, 58, 33))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((330, 170, 630, 470), fill=(214, 170, 120))
+    draw.ellipse((395, 235, 565, 405), fill=(60, 34, 18))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return SimpleUploadedFile("guji.jpg", buffer.getvalue(), content_type="image/jpeg")

@@ -76,6 +76,10 @@ class OfferForm(forms.Form):
     label = forms.TypedChoiceField(label="Label", required=False, coerce=int, empty_value=None)
     usernames = forms.CharField(label="Followers", required=False, help_text="Usernames, separated by commas or spaces.",
                                 widget=forms.TextInput(attrs={"placeholder": "ann, ben", "autocomplete": "off"}))
+    # A plain file field: media.services.store_upload decides what the bytes are and re-encodes them.
+    picture = forms.FileField(label="Picture (optional)", required=False,
+                              help_text="Shown with the offer in each message; its location data is removed.",
+                              widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
 
     def __init__(self, *args, labels=(), **kwargs):
         super().__init__(*args, **kwargs)

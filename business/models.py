@@ -156,6 +156,12 @@ class Offer(models.Model):
     text = models.TextField(max_length=1000)
     audience = models.CharField(max_length=10, choices=Audience.choices)
     label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The optional picture every copy shows in its card: one Attachment stored by
+    # media.services.store_upload, fetched by the recipients it was sent to (business.offers).
+    # DO_NOTHING, as for posts' pictures: deleting a message's attachments then costs no look-up
+    # here; the picture is never a message's, and it goes with its owner, the business.
+    picture = models.OneToOneField("media.Attachment", null=True, blank=True, on_delete=models.DO_NOTHING,
+                                   related_name="offer")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
     created = models.DateTimeField(default=timezone.now)
     finished = models.DateTimeField(null=True, blank=True)

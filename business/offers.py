@@ -14,12 +14,15 @@ import logging
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Block, Follow, PersonMute
 from common.errors import Refused
 from inbox import services as inbox_services
 from inbox.models import Message
+from media import services as media_services
+from media.models import Attachment
 
 from . import services
 from .models import ConversationLabel, Label, Offer, OfferOptOut, OfferRecipient
@@ -69,12 +72,17 @@ def audience_of(*, business, audience, label_id=None, usernames=""):
     raise Refused("bad_request", "Choose who gets the offer.")
 
 
-def create_offer(*, business, text, audience, label_id=None, usernames=""):
+def create_offer(*, business, text, audience, label_id=None, usernames="", picture=None):
     """Store an offer and its recipients, and enqueue its delivery after the commit: the Offer.
 
     One transaction: the offer, one recipient row per person (bulk), the job. Refused before
     anything is stored for a bad text (placeholders are checked as for quick replies), a personal
     account, an empty audience or a hand-picked person who does not follow the business.
+
+    picture: an optional uploaded file, stored through media.services.store_upload like any
+    attachment (re-encoded without EXIF, with a thumbnail) once everything else is checked, and
+    refused unless it is a picture; any refusal or failure after it was stored deletes it again.
+    Call outside a transaction: stored files cannot roll back.
     """
     from .tasks import deliver_offer_task
 
@@ -83,11 +91,39 @@ def create_offer(*, business, text, audience, label_id=None, usernames=""):
     ids, label = audience_of(business=business, audience=audience, label_id=label_id, usernames=usernames)
     if not ids:
         raise Refused("bad_request", "Nobody is in this audience yet.")
-    with transaction.atomic():
-        offer = Offer.objects.create(business=business, text=text, audience=audience, label=label)
-        OfferRecipient.objects.bulk_create([OfferRecipient(offer=offer, person_id=person_id) for person_id in ids])
-        transaction.on_commit(lambda: deliver_offer_task.enqueue(offer.pk))
+    stored = media_services.store_upload(owner=business, uploaded_file=picture) if picture else None
+    try:
+        if stored is not None and stored.kind != Attachment.Kind.IMAGE:
+            raise Refused("not_a_picture", "An offer's file must be a picture.")
+        with transaction.atomic():
+            offer = Offer.objects.create(business=business, text=text, audience=audience, label=label, picture=stored)
+            OfferRecipient.objects.bulk_create([OfferRecipient(offer=offer, person_id=person_id) for person_id in ids])
+            transaction.on_commit(lambda: deliver_offer_task.enqueue(offer.pk))
+    except BaseException:
+        if stored is not None:
+            media_services.discard_uploads([stored])
+        raise
     return offer
+
+
+def offer_card(offer):
+    """The card on each copy of the offer: its picture's thumbnail, if any, and the "Stop offers" form's path."""
+    return {
+        "kind": OFFER, "ref": offer.pk, "label": "Offer from " + offer.business.display_name,
+        "url": reverse("business:stop_offers", args=[offer.pk]),
+        "thumbnail_url": reverse("media:thumbnail", args=[offer.picture_id]) if offer.picture_id else "",
+    }
+
+
+def pictures_visible_to(user):
+    """media access rule: an offer's picture, for the people it was sent to (the business sees its own upload)."""
+    sent = OfferRecipient.objects.filter(person_id=user.pk, status=OfferRecipient.Status.SENT, offer__picture__isnull=False)
+    return Q(pk__in=sent.values("offer__picture_id"))
+
+
+def claimed_pictures():
+    """media claim rule: offer pictures are in use although no message carries them."""
+    return Q(pk__in=Offer.objects.filter(picture__isnull=False).values("picture_id"))
 
 
 def _skip_reasons(business, person_ids):
@@ -131,6 +167,7 @@ def deliver_offer(offer_id, *, now=None):
     if offer.status == Offer.Status.DONE:
         return "done"
     business = offer.business
+    card = offer_card(offer)
     budget = settings.OFFER_RATE_PER_MINUTE or None
     while True:
         batch = list(
@@ -153,8 +190,7 @@ def deliver_offer(offer_id, *, now=None):
                     sender=business, thread=thread,
                     body=services.fill_placeholders(offer.text, me=business, other=row.person),
                     client_id=f"offer:{offer.pk}:{row.person_id}",
-                    card={"kind": OFFER, "ref": offer.pk, "label": "Offer from " + business.display_name,
-                          "url": f"/business/offers/{offer.pk}/stop/"},
+                    card=card,
                 )
             except Refused as refusal:
                 if refusal.code == "rate_limited":
@@ -172,12 +208,20 @@ def deliver_offer(offer_id, *, now=None):
 
 
 def resume_unfinished():
-    """Enqueue the delivery of every offer still sending: a worker killed mid-job leaves its job
-    row "running" for good, so this runs when the workers start. Deliveries are idempotent, so an
-    offer whose job is in fact still queued is simply finished by whichever job comes first."""
+    """Enqueue the delivery of every offer still sending whose job no longer waits: a worker killed
+    mid-job leaves its job row "running" for good, so this runs when the workers start. An offer
+    whose job is still queued (not yet run, or paused at the rate limit) is left to it, so restarts
+    do not pile up copies of the job; should two run anyway, deliveries are idempotent."""
+    # The database backend's own table: the Tasks API has no way to list waiting jobs.
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from .tasks import deliver_offer_task
 
-    unfinished = list(Offer.objects.filter(status=Offer.Status.SENDING).values_list("pk", flat=True))
+    queued = DBTaskResult.objects.filter(task_path=deliver_offer_task.module_path, status=TaskResultStatus.READY)
+    waiting = {job["args"][0] for job in queued.values_list("args_kwargs", flat=True) if job.get("args")}
+    unfinished = [offer_id for offer_id in Offer.objects.filter(status=Offer.Status.SENDING).values_list("pk", flat=True)
+                  if offer_id not in waiting]
     for offer_id in unfinished:
         deliver_offer_task.enqueue(offer_id)
     return len(unfinished)

@@ -13,6 +13,7 @@ import statistics
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, transaction
@@ -248,6 +249,7 @@ def save_business_profile(*, user, category, website, time_zone, hours, open_to_
         },
     )
     forget_automatic_repliers()
+    announce_business_status(user, True)
     return profile
 
 
@@ -255,6 +257,26 @@ def switch_to_personal(*, user):
     """Back to a personal account: the business profile goes (quick replies stay: everyone has them)."""
     BusinessProfile.objects.filter(user=user).delete()
     forget_automatic_repliers()
+    announce_business_status(user, False)
+
+
+def _business_status_key(user_id):
+    return f"business:is-business:{user_id}"
+
+
+def announce_business_status(user, is_business):
+    """Tell the account's other sessions (its other devices) it switched, through the shared cache
+    (business.context_processors reads it, no query): set after commit, so a switch that rolls
+    back announces nothing. Kept as long as a session lasts, since a session that logs in again
+    reads the database anyway (views.remember_business_on_login)."""
+    transaction.on_commit(lambda: shared_cache.set(
+        _business_status_key(user.pk), bool(is_business), timeout=settings.SESSION_COOKIE_AGE
+    ))
+
+
+def announced_business_status(user_id):
+    """True or False once the account switched during a session's lifetime; None when nobody knows."""
+    return shared_cache.get(_business_status_key(user_id))
 
 
 def _parse_time(text):
@@ -468,7 +490,9 @@ def answer_feedback(*, customer, request_id, rating, comment=""):
     """The customer's rating (1 to 5) and optional comment, once per card; the card then shows the answer.
 
     A conditional UPDATE takes the answer, so two clicks at once store one. Refused("already_answered")
-    the second time, Refused("not_allowed") for the business itself.
+    the second time, Refused("not_allowed") for the business itself. The answer changes the card
+    of the message that asked (no new message): inbox.services.update_cards pushes "message.updated"
+    to every open tab of the conversation after commit, so the business sees the rating live.
     """
     request = get_feedback_for(customer, request_id)
     if request.customer_id != customer.pk:

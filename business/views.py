@@ -233,7 +233,7 @@ def offer_list(request):
     except Refused as refusal:
         return render(request, "business/refused.html", {"refusal": refusal}, status=_refusal_status(refusal))
     labels = list(Label.objects.filter(owner=request.user).order_by("name"))
-    form = OfferForm(request.POST or None, labels=labels)
+    form = OfferForm(request.POST or None, request.FILES or None, labels=labels)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -241,6 +241,7 @@ def offer_list(request):
                 offer = offers.create_offer(
                     business=request.user, text=form.cleaned_data["text"], audience=form.cleaned_data["audience"],
                     label_id=form.cleaned_data["label"], usernames=form.cleaned_data["usernames"],
+                    picture=form.cleaned_data["picture"],
                 )
             except Refused as refusal:
                 form.add_error(None, refusal.detail)

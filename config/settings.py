@@ -110,9 +110,11 @@ INSTALLED_APPS = [
     "business",
     "moderation",
     "search",
+    "notifications",
     "inbox",
     "accounts",
     "media",
+    "common",
 ]
 
 MIDDLEWARE = [
@@ -349,6 +351,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- E-mail ---------------------------------------------------------------------------------
 
 DEFAULT_FROM_EMAIL = env("PARLEY_FROM_EMAIL", "Parley <no-reply@localhost>")
+# Where links in e-mails point (no request to take the host from): the site's public address.
+PARLEY_SITE_URL = env("PARLEY_SITE_URL", "http://127.0.0.1:8000")
+# How long a message stays unread before send_unread_emails tells its recipient.
+UNREAD_EMAIL_DELAY_MINUTES = env_int("PARLEY_UNREAD_EMAIL_DELAY_MINUTES", 15)
 EMAIL_HOST = env("PARLEY_EMAIL_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -420,3 +426,5 @@ LOGGING = {
 POSTS_PER_HOUR = env_int("PARLEY_POSTS_PER_HOUR", 30)
 COMMENTS_PER_HOUR = env_int("PARLEY_COMMENTS_PER_HOUR", 60)
 STORIES_PER_HOUR = env_int("PARLEY_STORIES_PER_HOUR", 20)
+# How often the background worker prunes expired stories and their files (posts.tasks).
+STORY_PRUNE_MINUTES = env_int("PARLEY_STORY_PRUNE_MINUTES", 5)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("inbox/", include("inbox.urls")),
     path("search/", include("search.urls")),
+    path("", include("notifications.urls")),
     path("business/", include("business.urls")),
     path("media/", include("media.urls")),
     # Reports and the access log were listed under Accounts before moderation had its own app:

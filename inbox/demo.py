@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from . import services
 from .models import Message, Thread
+from .scale import seed_scale
 
 # (people, group name, [(minutes ago, author, text), ...]); the first person starts the conversation.
 DEMO_CONVERSATIONS = [
@@ -69,9 +70,13 @@ DEMO_CONVERSATIONS = [
 ]
 
 
-def seed_for_demo_people(*, people, **_signal):
-    """accounts' demo_people_created receiver: the demo conversations, and what the command prints."""
-    return f"Demo conversations: {seed_conversations(people)} created."
+def seed_for_demo_people(*, people, scale=None, **_signal):
+    """accounts' demo_people_created receiver: the demo conversations (and the scale data with
+    --scale), and what the command prints."""
+    summary = f"Demo conversations: {seed_conversations(people)} created."
+    if scale:
+        summary += "\n" + seed_scale(factor=scale)
+    return summary
 
 
 def seed_conversations(people):

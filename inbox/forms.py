@@ -33,7 +33,7 @@ class NewConversationForm(forms.Form):
         max_length=2000,
         help_text=RECIPIENTS_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false",
-                                      "placeholder": "bob, carol"}),
+                                      "placeholder": "bob, carol", "data-people-picker": ""}),
     )
     name = forms.CharField(
         label="Group name",

@@ -15,15 +15,15 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from media import services as media_services
 from media.models import PREFETCHED_FILES, Attachment
 
-from accounts.models import Block
-from accounts.services import blocked_ids_subquery
+from accounts.models import Block, PersonMute
+from accounts.services import blocked_ids_subquery, muted_ids_subquery
 from common.errors import Refused
 
 from . import events, ratelimit, signals, social, stickers
@@ -185,7 +185,7 @@ def inbox_page(*, user, box="all"):
     their users and profiles (prefetched): three queries per page whatever the number of threads
     (count, rows, members).
     """
-    memberships = Participant.objects.filter(user=user)
+    memberships = _memberships_of(user)
     accepted = Participant.State.ACCEPTED
     if box == "all":
         memberships = memberships.filter(archived=False, state=accepted)
@@ -207,6 +207,27 @@ def inbox_page(*, user, box="all"):
     )
 
 
+def _memberships_of(user):
+    """The user's memberships, annotated with ParticipantQuerySet.with_unheard's count, paid only by
+    someone who mutes or blocks a person.
+
+    For everyone else the count is 0 by definition. with_unheard counts per membership, a correlated
+    subquery over each thread's unread messages, which was most of the inbox's counting for a person
+    in 2,000 conversations (60 ms on PostgreSQL, docs/performance.md). Here the two EXISTS do not
+    depend on the row, so the database answers them once per statement and skips every count when
+    both are false, the member_states statement's trick. The same rule as with_unheard, with the
+    user known: tests/inbox/test_inbox_counts.py checks that both agree.
+    """
+    silenced = Message.objects.filter(thread_id=OuterRef("thread_id"), seq__gt=OuterRef("last_read_seq")).filter(
+        Q(sender_id__in=muted_ids_subquery(user.pk)) | Q(sender_id__in=blocked_ids_subquery(user.pk))
+    )
+    counted = silenced.order_by().values("thread_id").annotate(count=Count("pk")).values("count")
+    silences = Exists(PersonMute.objects.filter(muter_id=user.pk)) | Exists(Block.objects.filter(blocker_id=user.pk))
+    return Participant.objects.filter(user=user).annotate(
+        unheard=Case(When(silences, then=Coalesce(Subquery(counted), 0)), default=Value(0))
+    )
+
+
 def unread_total(user):
     """How many conversations have something unread, for the "Inbox" badge (one query).
 
@@ -214,7 +235,7 @@ def unread_total(user):
     """
     if not user.is_authenticated:
         return 0
-    return Participant.objects.filter(user=user).counted_in_badge().count()
+    return _memberships_of(user).counted_in_badge().count()
 
 
 def inbox_counts(user):
@@ -223,7 +244,7 @@ def inbox_counts(user):
         return {"unread": 0, "requests": 0}
     mine = Participant.objects.filter(user=user)
     return mine.aggregate(
-        unread=Count("pk", filter=Q(pk__in=mine.counted_in_badge().values("pk"))),
+        unread=Count("pk", filter=Q(pk__in=_memberships_of(user).counted_in_badge().values("pk"))),
         requests=Count("pk", filter=Q(pk__in=mine.pending_requests().values("pk"))),
     )
 
@@ -893,7 +914,7 @@ def forward_message(*, user, thread, seq, to):
         copies = []
         try:
             get_thread_for(user, target_id)
-            copies = [media_services.copy_attachment(owner=user, attachment=attachment) for attachment in original.files]
+            copies = media_services.copy_attachments(owner=user, attachments=original.files)
             message, _created = send_message(
                 sender=user, thread=target_id, body=original.body, attachment_ids=[copy.pk for copy in copies],
                 card=original.card, sticker=original.sticker or None, forwarded=True,

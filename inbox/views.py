@@ -202,6 +202,10 @@ def thread(request, thread_id):
             # Files come as the form's own file input (no JavaScript) or as ids of uploads
             # attachments.js already made (hidden "attachment" inputs, when the socket was down).
             stored = media_services.store_uploads(owner=request.user, uploaded_files=request.FILES.getlist("files"))
+            # A GIF chosen in the picker (media/_gif_picker.html) is sent again as a copy, never re-uploaded.
+            stored += media_services.copy_attachments_for(
+                owner=request.user, attachment_ids=request.POST.getlist("reuse_attachment"),
+            )
             _message, created = services.send_message(
                 sender=request.user, thread=thread,
                 body=form.cleaned_data.get("body", ""), client_id=form.cleaned_data.get("client_id") or None,
@@ -265,6 +269,8 @@ def thread(request, thread_id):
         "form": form,
         "replying_to": replying_to,
         "stickers": STICKERS,
+        # The composer's GIF picker (one query).
+        "recent_gifs": media_services.recent_gifs(request.user),
         "request_from": request_from,
         # Parts the apps above the inbox add (inbox.extensions): templates only, no query.
         "thread_page_templates": extensions.thread_page_templates(),

@@ -33,6 +33,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     size = models.PositiveBigIntegerField()
+    # SHA-256 (hex) of the stored file's bytes, kept by copies: the GIF picker lists one file once
+    # however often it was sent again. Blank for files stored before it existed.
+    content_digest = models.CharField(max_length=64, blank=True, default="")
     # Images only: the page reserves the box before the picture arrives.
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
@@ -64,6 +67,11 @@ class Attachment(models.Model):
     @property
     def is_sent(self):
         return self.message_id is not None
+
+    @property
+    def is_gif(self):
+        """An animated GIF: a still one is stored as a PNG (media.attachment_images), so the type says it."""
+        return self.content_type == "image/gif"
 
     @property
     def extension_label(self):

@@ -6,6 +6,7 @@ own transaction, so a message never exists without its files. Storage writes can
 each function here that writes or deletes files says what it does when something fails.
 """
 
+import hashlib
 import logging
 import posixpath
 import re
@@ -17,12 +18,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q, Sum
+from django.db.models import CharField, Max, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 
 from common import errors
-from media import kinds
+from media import durations, kinds
 from media.attachment_images import reencode_attachment_image
 from media.images import ImageRefused, describe_bytes
 from media.models import PREFETCHED_FILES, Attachment
@@ -127,13 +129,26 @@ def check_name_matches(name, file_type):
         )
 
 
-def store_upload(*, owner, uploaded_file):
+def check_video_length(file, file_type, *, max_seconds, what="video"):
+    """Refuse a video longer than max_seconds (rounded to the second), or one whose header does not
+    say how long it is, so a limit cannot be dodged (media.durations reads it from the bytes)."""
+    seconds = durations.video_seconds(file, file_type)
+    if seconds is None:
+        raise Refused("video_length_unknown", f"This video doesn't say how long it is, and a {what} can be at most "
+                      f"{max_seconds} seconds long. Save it again as an MP4 file and try again.")
+    if int(seconds + 0.5) > max_seconds:
+        raise Refused("video_too_long", f"A {what} can be at most {max_seconds} seconds long "
+                      f"(this one is {durations.describe_seconds(seconds)}).")
+
+
+def store_upload(*, owner, uploaded_file, max_video_seconds=None, video_what="video"):
     """Check one uploaded file, store it under a random key and return its unsent Attachment.
 
     Refuses (Refused, with a code naming the reason) empty and oversized files, files over the
     owner's daily volume, anything media.kinds does not recognise, files whose name promises
-    another kind than their bytes (a text renamed .jpg), and pictures media.images or
-    media.attachment_images refuse. Pictures are stored re-encoded without metadata, with a
+    another kind than their bytes (a text renamed .jpg), videos longer than max_video_seconds
+    when given (check_video_length; video_what names them in the refusal: "story video"), and
+    pictures media.images or media.attachment_images refuse. Pictures are stored re-encoded without metadata, with a
     thumbnail when larger than the thumbnail box; everything else is stored byte for byte.
 
     Nothing is half-saved: the row is created last, and when anything fails after a file was
@@ -149,6 +164,8 @@ def store_upload(*, owner, uploaded_file):
     except kinds.UnsupportedFile as error:
         raise Refused(error.code, error.detail) from None
     check_name_matches(getattr(uploaded_file, "name", ""), file_type)
+    if max_video_seconds is not None and file_type.kind == Attachment.Kind.VIDEO:
+        check_video_length(uploaded_file, file_type, max_seconds=max_video_seconds, what=video_what)
 
     fields = {"kind": file_type.kind, "content_type": file_type.content_type, "size": size}
     if file_type.kind == Attachment.Kind.IMAGE:
@@ -172,6 +189,7 @@ def store_upload(*, owner, uploaded_file):
     else:
         contents = [(file_type.extension, "", uploaded_file)]
     fields["original_name"] = clean_display_name(getattr(uploaded_file, "name", ""), file_type)
+    fields["content_digest"] = digest_of(contents[0][2])
 
     now = timezone.now()
     written = []
@@ -238,6 +256,7 @@ def copy_attachment(*, owner, attachment):
                 content_type=attachment.content_type,
                 kind=attachment.kind,
                 size=attachment.size,
+                content_digest=attachment.content_digest,
                 width=attachment.width,
                 height=attachment.height,
                 created=now,
@@ -264,14 +283,28 @@ def copy_attachments_for(*, owner, attachment_ids):
             raise Refused(
                 "attachment_not_found", "One of the files you chose is no longer available. Choose another one."
             ) from None
+    return copy_attachments(owner=owner, attachments=originals)
+
+
+def copy_attachments(*, owner, attachments):
+    """copy_attachment for several files (forwarding a message): all or none; a refusal or any
+    error deletes the copies already made (rows now, files once that commits)."""
     copies = []
     try:
-        for original in originals:
-            copies.append(copy_attachment(owner=owner, attachment=original))
+        for attachment in attachments:
+            copies.append(copy_attachment(owner=owner, attachment=attachment))
     except BaseException:
         discard_uploads(copies)
         raise
     return copies
+
+
+def digest_of(content):
+    """SHA-256 (hex) of a file's bytes, read in chunks (Django's chunks() starts from the beginning)."""
+    digest = hashlib.sha256()
+    for chunk in content.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def store_uploads(*, owner, uploaded_files):
@@ -391,17 +424,20 @@ def get_attachment_for(user, pk):
 
 
 def recent_gifs(user, limit=24):
-    """The animated GIFs sent in messages user may fetch, newest first, one per stored file: the GIF picker.
+    """The animated GIFs sent in messages user may fetch, newest first, each file once: the GIF picker.
 
     Only what visible_to(user) allows (the registered access rules: a removed member or someone
     who left sees none of that conversation's), and only files sent in a message (never an unsent
-    upload, nor a picture used elsewhere). One query.
+    upload, nor a picture used elsewhere). A GIF sent again from the picker is a copy under a new
+    key with the same bytes: one per content digest (per stored file for rows without one), so it
+    is listed once however often it went. One query.
     """
-    # The access rules' joins may yield a file more than once: the newest row per stored file stands for it.
+    # The access rules' joins may yield a row more than once too: the newest row per file stands for it.
+    same_file = Coalesce(NullIf("content_digest", Value("")), "file", output_field=CharField())
     newest_per_file = (
         visible_to(user)
         .filter(kind=Attachment.Kind.IMAGE, content_type="image/gif", message__isnull=False)
-        .values("file")
+        .values(same_file=same_file)
         .annotate(newest=Max("pk"))
         .values("newest")
     )

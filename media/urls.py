@@ -8,4 +8,5 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("<int:pk>/", views.download, name="download"),
     path("<int:pk>/thumbnail/", views.thumbnail, name="thumbnail"),
+    path("<int:pk>/reuse/", views.reuse, name="reuse"),
 ]

@@ -1,4 +1,4 @@
-"""Upload (JSON, for the composer) and access-checked download of attachments.
+"""Upload (JSON, for the composer), reuse of a file already sent, and access-checked download of attachments.
 
 Nothing under MEDIA_ROOT or in the bucket is reachable except through download/thumbnail below,
 which ask media.services.get_attachment_for first. Local files stream from here (with single
@@ -88,6 +88,24 @@ def _upload(request, limit):
     except services.Refused as refusal:
         return json_error(refusal.code, refusal.detail, refusal.status)
     return JsonResponse(services.attachment_payload(attachment), status=201)
+
+
+@require_POST
+def reuse(request, pk):
+    """POST (CSRF-checked) to send a file again (a GIF from the picker) without uploading it: a copy
+    of the file, as the owner's fresh upload, answered with the same JSON as upload (201).
+
+    Anything the person may not fetch, and everything for a logged-out visitor, is a 404.
+    """
+    if not request.user.is_authenticated:
+        refusal = services.not_found()
+        return json_error(refusal.code, refusal.detail, refusal.status)
+    try:
+        attachment = services.get_attachment_for(request.user, pk)
+        copy = services.copy_attachment(owner=request.user, attachment=attachment)
+    except services.Refused as refusal:
+        return json_error(refusal.code, refusal.detail, refusal.status)
+    return JsonResponse(services.attachment_payload(copy), status=201)
 
 
 def _attachment_or_404(request, pk):

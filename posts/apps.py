@@ -8,10 +8,13 @@ class PostsConfig(AppConfig):
     def ready(self):
         # media knows nothing of posts: the public side tells it whose files it uses and who may see them.
         from accounts import signals as accounts_signals
+        from common import periodic
         from media import services as media_services
         from moderation import services as moderation_services
 
-        from . import demo, services
+        from . import demo, services, tasks
+
+        periodic.register("story pruning", tasks.prune_stories_task)
 
         media_services.register_access_rule(services.pictures_visible_to, anonymous=True)
         media_services.register_access_rule(services.story_files_visible_to)

@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_POST_LENGTH
+from .models import MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_POST_LENGTH, MAX_STORY_VIDEO_SECONDS
 
 
 class PostForm(forms.Form):
@@ -26,7 +26,7 @@ class PrivateReplyForm(forms.Form):
 
 
 class StoryForm(forms.Form):
-    file = forms.FileField(label="Picture or video")
+    file = forms.FileField(label="Picture or video", help_text=f"Videos up to {MAX_STORY_VIDEO_SECONDS} seconds.")
     caption = forms.CharField(label="Caption", required=False, max_length=MAX_CAPTION_LENGTH)
 
 

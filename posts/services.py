@@ -29,7 +29,7 @@ from media.models import Attachment
 from moderation import services as moderation_services
 
 from .models import (
-    MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_PICTURES, MAX_PINNED, MAX_POST_LENGTH,
+    MAX_CAPTION_LENGTH, MAX_COMMENT_LENGTH, MAX_PICTURES, MAX_PINNED, MAX_POST_LENGTH, MAX_STORY_VIDEO_SECONDS,
     Comment, Post, PostPicture, Story, StoryView,
 )
 
@@ -346,14 +346,17 @@ def delete_comment(*, user, comment):
 def create_story(*, author, uploaded_file, caption=""):
     """Publish a story: one picture or video with an optional caption, live for 24 hours.
 
-    The file goes through media.services.store_upload (pictures re-encoded without EXIF). Refused
-    for anything but a picture or a video (the file is deleted again). Call outside a transaction.
+    The file goes through media.services.store_upload (pictures re-encoded without EXIF; a video's
+    length read from its header, refused before anything is stored past 60 seconds or when the
+    header does not say). Refused for anything but a picture or a video (the file is deleted
+    again). Call outside a transaction.
     """
     if not uploaded_file:
         raise Refused("no_file", "Choose a picture or a video for your story.")
     caption = clean_text(caption or "", limit=MAX_CAPTION_LENGTH, what="caption", allow_empty=True)
     _check_rate("story", author, settings.STORIES_PER_HOUR)
-    attachment = media_services.store_upload(owner=author, uploaded_file=uploaded_file)
+    attachment = media_services.store_upload(owner=author, uploaded_file=uploaded_file,
+                                             max_video_seconds=MAX_STORY_VIDEO_SECONDS, video_what="story video")
     try:
         if attachment.kind not in (Attachment.Kind.IMAGE, Attachment.Kind.VIDEO):
             raise Refused("not_a_picture", "A story is a picture or a video.")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run-scaled`: Parley as it runs when scaled out, on one machine. Two daphne processes on ports
 # 8001 and 8002 share the PostgreSQL of DATABASE_URL and the Redis of REDIS_URL (the channel layer
-# carries a message sent through one port to the sockets of the other). Ctrl+C stops both.
+# carries a message sent through one port to the sockets of the other), with the background worker.
+# Ctrl+C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +35,12 @@ for port in $PORTS; do
   pids+=($!)
   echo "Parley process $! is at http://127.0.0.1:$port/"
 done
-# The background worker starts here once Parley has one (beside the daphne processes, same environment):
-#   "$BIN/python" manage.py <worker command> &
-#   pids+=($!)
+# The background worker beside them, on the same database: offers, story pruning, unread e-mails.
+"$BIN/python" manage.py resume_offers
+"$BIN/python" manage.py schedule_background_jobs
+"$BIN/python" manage.py db_worker --no-reload &
+pids+=($!)
+echo "Background worker $! runs the jobs"
 
 echo "Ctrl+C stops them all."
 # Whichever process ends first (a crash, a signal) ends the others too.

@@ -187,3 +187,116 @@ def test_pinning_moves_every_thread_of_a_running_process():
     finally:
         process.kill()
         process.wait()
+
+
+def sqlite_environment():
+    """The benchmarks' environment for a smoke run: their own SQLite database, whatever the suite runs on."""
+    return {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
+
+
+def test_the_pages_benchmark_seeds_its_database_and_measures_every_page(tmp_path):
+    """`python -m benchmarks.pages` at 1/1000 of its size: seed_demo --scale, then every page timed and counted."""
+    report_path = tmp_path / "pages.json"
+    command = [sys.executable, "-m", "benchmarks.pages", "--scale", "0.001", "--runs", "2", "--profile", "1",
+               "--data-dir", str(tmp_path / "data"), "--json", str(report_path)]
+
+    finished = subprocess.run(command, cwd=ROOT, env=sqlite_environment(), capture_output=True, text=True, timeout=180)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    report = json.loads(report_path.read_text())
+    assert report["database"] == "sqlite" and report["debug"] is False
+    assert report["seeded_in_s"] > 0 and report["long_thread"] == 400
+    pages = report["pages"]
+    assert len(pages) == 8
+    assert {"inbox", "requests tab", "load older at seq 100", "load older at seq 300"} <= set(pages)
+    for page in pages.values():
+        assert 0 < page["min_ms"] <= page["median_ms"] <= page["p95_ms"]
+        assert page["queries"] > 0 and page["slowest_queries"]
+    (profiled,) = [page["profile"] for page in pages.values() if "profile" in page]
+    assert 0 < profiled["breakdown_ms_per_request"]["templates"] < profiled["breakdown_ms_per_request"]["total"]
+    assert set(report["targets"]) == {"every_page_under_50_ms_median", "load_older_deep_as_fast_as_shallow"}
+    assert "median ms" in finished.stdout
+
+    # A second run finds the database seeded and measures at once.
+    again = subprocess.run(command, cwd=ROOT, env=sqlite_environment(), capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert json.loads(report_path.read_text())["seeded_in_s"] is None
+
+
+def test_the_connections_benchmark_holds_idle_sockets_beside_live_traffic(tmp_path):
+    """`python -m benchmarks.connections` at toy scale: idle sockets by session row, live traffic before and during."""
+    report_path = tmp_path / "connections.json"
+    command = [sys.executable, "-m", "benchmarks.connections", "--max", "20", "--batch", "8", "--live-users", "2",
+               "--rate", "20", "--duration", "0.5", "--quiet", "0.2", "--ping-interval", "60", "--settle-timeout", "5",
+               "--json", str(report_path)]
+
+    finished = subprocess.run(command, cwd=ROOT, env=sqlite_environment(), capture_output=True, text=True, timeout=180)
+
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    report = json.loads(report_path.read_text())
+    idle = report["idle"]
+    assert (idle["reached"], idle["still_open_after_live_traffic"], idle["first_error"]) == (20, 20, None)
+    # Batches of 8: 8, 16, 20 sockets, after the reading with none.
+    assert [point["sockets"] for point in idle["curve"]] == [0, 8, 16, 20]
+    assert idle["kib_per_socket"] is not None and idle["quiet_cpu_share"] >= 0
+    for phase in (report["live_before"], report["live_during"]):
+        # 10 messages, each heard by both people of the 1:1.
+        assert (phase["messages"], phase["deliveries"], phase["lost_deliveries"]) == (10, 20, 0)
+    assert report["problems"] == []
+    assert report["config"]["ping_interval"] == 60
+    assert set(report["targets"]) == {
+        "10000_idle_sockets_without_errors", "under_40_KiB_per_socket", "live_p99_under_100_ms_while_open"
+    }
+
+
+def test_an_idle_socket_without_a_valid_session_is_the_first_error(tmp_path, monkeypatch):
+    """A refused handshake stops the opening at once and is reported, not counted."""
+    from benchmarks import connections
+
+    async def refuse(instance, session_key, timeout):
+        if session_key == "bad":
+            raise ConnectionRefusedError("refused")
+        return FakeSocket()
+
+    class FakeSocket:
+        from websockets.protocol import State
+
+        state = State.OPEN
+
+        async def close(self):
+            pass
+
+    class FakeRun:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        async def __aenter__(self):
+            return self
+
+        async def __aexit__(self, *exc_info):
+            pass
+
+        async def steady(self, **kwargs):
+            return {"latency_ms": {"p99": 1.0}}
+
+        def checks(self):
+            return {"closed_by_server": []}
+
+    monkeypatch.setattr(connections, "open_idle", refuse)
+    monkeypatch.setattr(connections.load, "LoadRun", FakeRun)
+    monkeypatch.setattr(connections, "rss_kib", lambda pid: 1000)
+    monkeypatch.setattr(connections.asyncio, "sleep", lambda seconds: asyncio_noop())
+    instance = {"pid": 1, "threads": {}, "url": "", "origin": "", "cookie_name": "s", "sessions": {},
+                "idle_sessions": ["a", "b", "bad", "c", "d", "e"]}
+    args = connections.parse_args(["--max", "6", "--batch", "2"])
+
+    import asyncio
+
+    report = asyncio.run(connections.hold(instance, args))
+
+    assert report["idle"]["reached"] == 3  # a, b, then c beside the refused one; d and e never tried
+    assert report["idle"]["first_error"] == "ConnectionRefusedError: refused"
+
+
+async def asyncio_noop():
+    return None

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ["config", "posts", "business", "moderation", "search", "inbox", "accounts", "media", "common"]
+PACKAGES = ["config", "posts", "business", "moderation", "search", "notifications", "inbox", "accounts", "media", "common"]
 
 pytestmark = pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (make test installs it)")
 

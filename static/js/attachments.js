@@ -3,8 +3,14 @@
 // removed. Each uploaded file leaves a hidden input name="attachment" (its id) in the form, so a plain form post
 // carries the ids too. Without this script the file input posts the files with the form.
 //
-// For the page's own script: window.ParleyAttachments.state(form) -> {ids, busy, failed};
-// .clear(form) empties the tray after sending. The form fires "attachments:change" whenever that state changes.
+// Sending waits for the files: a submit while files are still uploading is held (the Send button says
+// "Sending…") and goes out by itself once they are up; while a file has failed ("photo.jpg could not be
+// uploaded: …") nothing is sent until it is removed or uploads on retry.
+//
+// For the page's own script: window.ParleyAttachments.state(form) -> {ids, busy, failed, failures};
+// .clear(form) empties the tray after sending; .addUploaded(form, payload) puts a file already stored
+// (the upload endpoint's JSON, e.g. from media:reuse) in the tray. The form fires "attachments:change"
+// whenever that state changes.
 (() => {
   "use strict";
 
@@ -45,14 +51,27 @@
     const maxFiles = Number(container.dataset.maxFiles) || 10;
     const maxBytes = Number(container.dataset.maxBytes) || Infinity;
     const dropZone = form.closest("[data-conversation]") || form;
+    const waitingLine = form.querySelector("[data-attachment-waiting]");
+    const sendButton = form.querySelector("button[type=submit]:not([name])");
+    const sendLabel = sendButton ? sendButton.textContent : "";
     const items = new Set();
+    let limitError = "";
+    let waitingToSend = false;
 
     container.classList.add("is-enhanced");
     form.enctype = "multipart/form-data";
 
     function changed() {
       tray.hidden = items.size === 0;
-      form.dispatchEvent(new CustomEvent("attachments:change", { detail: state() }));
+      const current = state();
+      renderErrors(current);
+      form.dispatchEvent(new CustomEvent("attachments:change", { detail: current }));
+      if (waitingToSend && !current.busy && !current.failed) {
+        setWaiting(false);
+        // The held message goes out now (its files are up, or the failed one was removed), through the
+        // page's own submit handling: the socket, or a plain form post.
+        form.requestSubmit();
+      }
     }
 
     function state() {
@@ -61,13 +80,45 @@
         ids: all.filter((item) => item.id).map((item) => item.id),
         busy: all.some((item) => item.request),
         failed: all.some((item) => item.failed),
+        failures: all.filter((item) => item.failed).map((item) => ({ name: item.name, detail: item.failure })),
       };
     }
 
     function showError(text) {
-      errorLine.textContent = text;
-      errorLine.hidden = !text;
+      limitError = text;
+      renderErrors(state());
     }
+
+    function renderErrors(current) {
+      const lines = current.failures.map((failure) => `${failure.name} could not be uploaded: ${failure.detail}`);
+      if (limitError) lines.unshift(limitError);
+      if (waitingToSend && current.failed) lines.push("Remove or retry it to send your message.");
+      errorLine.textContent = lines.join(" ");
+      errorLine.hidden = !lines.length;
+    }
+
+    function setWaiting(waiting) {
+      waitingToSend = waiting;
+      form.classList.toggle("is-waiting-for-files", waiting);
+      if (sendButton) {
+        sendButton.textContent = waiting ? "Sending…" : sendLabel;
+        sendButton.setAttribute("aria-busy", String(waiting));
+      }
+      if (waitingLine) {
+        waitingLine.textContent = waiting ? "Sending… Your message goes out once your files have uploaded." : "";
+        waitingLine.hidden = !waiting;
+      }
+    }
+
+    // Capture: this runs before the page's own submit handler, which then only sees sendable messages.
+    form.addEventListener("submit", (event) => {
+      const current = state();
+      if (!current.busy && !current.failed) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      setWaiting(true);
+      renderErrors(current);
+    }, true);
 
     function addFiles(files) {
       showError("");
@@ -83,13 +134,25 @@
 
     function addItem(file) {
       const name = file.name || "pasted-image.png";
-      const item = { file, name, id: null, request: null, failed: false, previewUrl: null };
+      const item = { file, name, id: null, request: null, failed: false, failure: "", previewUrl: null };
+      const previewUrl = PREVIEWABLE.test(file.type) ? URL.createObjectURL(file) : null;
+      item.previewUrl = previewUrl;
+      buildItem(item, previewUrl, describeBytes(file.size));
+
+      if (file.size > maxBytes) {
+        fail(item, `Too large: the limit is ${describeBytes(maxBytes)}.`, false);
+        return;
+      }
+      upload(item);
+    }
+
+    function buildItem(item, previewUrl, statusText) {
+      const name = item.name;
       const li = element("li", "tray-item");
       const preview = element("div", "tray-preview");
-      if (PREVIEWABLE.test(file.type)) {
-        item.previewUrl = URL.createObjectURL(file);
+      if (previewUrl) {
         const image = element("img");
-        image.src = item.previewUrl;
+        image.src = previewUrl;
         image.alt = "";
         preview.append(image);
       } else {
@@ -101,7 +164,7 @@
       progress.max = 100;
       progress.value = 0;
       progress.setAttribute("aria-label", `Uploading ${name}`);
-      const status = element("span", "tray-status", describeBytes(file.size));
+      const status = element("span", "tray-status", statusText);
       status.setAttribute("aria-live", "polite");
       const actions = element("div", "tray-actions");
       const retry = element("button", "button button-small", "Retry");
@@ -119,16 +182,25 @@
 
       retry.addEventListener("click", () => { upload(item); changed(); });
       remove.addEventListener("click", () => { drop(item); changed(); input.focus(); });
+    }
 
-      if (file.size > maxBytes) {
-        fail(item, `Too large: the limit is ${describeBytes(maxBytes)}.`, false);
-        return;
+    function addUploaded(body) {
+      showError("");
+      if (items.size >= maxFiles) {
+        showError(`A message can carry at most ${maxFiles} files.`);
+        changed();
+        return false;
       }
-      upload(item);
+      const item = { file: null, name: body.name, id: null, request: null, failed: false, failure: "", previewUrl: null };
+      buildItem(item, body.kind === "image" ? body.thumbnail_url : null, describeBytes(body.size));
+      done(item, body);
+      changed();
+      return true;
     }
 
     function upload(item) {
       item.failed = false;
+      item.failure = "";
       item.li.classList.remove("is-failed");
       item.retry.hidden = true;
       item.status.textContent = "Uploading…";
@@ -180,6 +252,7 @@
 
     function fail(item, detail, retryable) {
       item.failed = true;
+      item.failure = detail;
       item.li.classList.add("is-failed");
       item.status.textContent = detail;
       item.retry.hidden = !retryable;
@@ -221,6 +294,7 @@
 
     form.parleyAttachments = {
       state,
+      addUploaded,
       clear() {
         for (const item of [...items]) drop(item);
         showError("");
@@ -231,7 +305,12 @@
 
   window.ParleyAttachments = {
     state(form) {
-      return form && form.parleyAttachments ? form.parleyAttachments.state() : { ids: [], busy: false, failed: false };
+      return form && form.parleyAttachments
+        ? form.parleyAttachments.state()
+        : { ids: [], busy: false, failed: false, failures: [] };
+    },
+    addUploaded(form, payload) {
+      return Boolean(form && form.parleyAttachments && form.parleyAttachments.addUploaded(payload));
     },
     clear(form) {
       if (form && form.parleyAttachments) form.parleyAttachments.clear();

@@ -404,6 +404,7 @@
 
   function submitMessage(event) {
     const body = textarea.value;
+    // attachments.js holds a submit back while files upload or have failed: here they are all up.
     const files = attachmentsState();
     const sticker = event.submitter && event.submitter.name === "sticker" ? event.submitter.value : null;
     const editing = window.ParleyMessageActions && window.ParleyMessageActions.editing();
@@ -422,12 +423,6 @@
         textarea.value = "";
         window.ParleyMessageActions.clearContext();
       }
-      return;
-    }
-    if (files.busy) {
-      // Sending now would leave the uploading files behind: the form waits for them.
-      event.preventDefault();
-      setComposerNote("Wait until your files have uploaded.");
       return;
     }
     // No live connection yet: the form posts as without JavaScript, with the uploads' ids in hidden inputs.

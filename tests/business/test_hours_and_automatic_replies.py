@@ -100,6 +100,35 @@ def test_switching_to_business_in_settings(alice_client, alice):
     assert ">Insights</a>" not in alice_client.get("/inbox/").content.decode()
 
 
+def test_a_switch_shows_on_the_accounts_other_devices_without_a_new_login(alice, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    laptop, phone = Client(), Client()
+    laptop.force_login(alice)
+    phone.force_login(alice)
+    assert ">Insights</a>" not in phone.get("/inbox/").content.decode()
+    data = {"category": "Bakery", "website": "", "time_zone": "Europe/Paris"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert laptop.post("/business/settings/", data).status_code == 302
+    assert ">Insights</a>" in phone.get("/inbox/").content.decode()
+    assert phone.session["is_business"] is True  # remembered: the next pages ask nothing more
+    with django_capture_on_commit_callbacks(execute=True):
+        laptop.post("/business/settings/", {"action": "personal"})
+    assert ">Insights</a>" not in phone.get("/inbox/").content.decode()
+    assert ">Insights</a>" not in laptop.get("/inbox/").content.decode()
+
+
+def test_a_switch_that_rolls_back_announces_nothing(alice, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.save_business_profile(user=alice, category="", website="", time_zone="UTC", hours={},
+                                           open_to_collaborations=False)
+            raise RuntimeError("the request failed later")
+    assert services.announced_business_status(alice.pk) is None
+
+
 def test_an_away_message_without_hours_is_refused_and_nothing_is_saved(alice_client, alice):
     response = alice_client.post("/business/settings/", {"time_zone": "UTC", "away_enabled": "on", "away_text": "Away"})
     assert response.status_code == 400

@@ -201,3 +201,18 @@ def test_resume_offers_enqueues_the_unfinished_ones_again(brand, fans):
     DBTaskResult.objects.all().delete()
     call_command("resume_offers", verbosity=0)
     assert list(DBTaskResult.objects.values_list("args_kwargs__args", flat=True)) == [[unfinished.pk]]
+
+
+def test_resume_offers_leaves_an_offer_whose_job_still_waits(brand, fans, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = create(brand)  # its job is queued
+        stuck = create(brand)
+    # stuck's job was left "running" by a killed worker.
+    assert DBTaskResult.objects.filter(args_kwargs__args=[stuck.pk]).update(status="RUNNING") == 1
+    call_command("resume_offers", verbosity=0)
+    call_command("resume_offers", verbosity=0)  # a second start adds nothing either
+    assert DBTaskResult.objects.filter(args_kwargs__args=[waiting.pk]).count() == 1
+    assert DBTaskResult.objects.filter(args_kwargs__args=[stuck.pk], status="READY").count() == 1

@@ -135,8 +135,8 @@ def test_the_conversation_page_costs_the_same_with_reactions_and_replies(
     alices = client_for(alice)
     alices.get(f"/inbox/{direct.pk}/")  # marks it read: the measured visit changes nothing
     # session, user, thread, members, messages with senders and quotes (+ files, reactions), the
-    # block check, mark_read's members, the sidebar (count, rows, members), the nav counts, and
-    # the parts of the apps above: the same at both sizes
-    with django_assert_num_queries(14):
+    # block check, mark_read's members, the sidebar (count, rows, members), the nav counts, the
+    # composer's recent GIFs, and the parts of the apps above: the same at both sizes
+    with django_assert_num_queries(15):
         response = alices.get(f"/inbox/{direct.pk}/")
     assert response.content.decode().count('class="message-reactions"') == count

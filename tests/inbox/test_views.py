@@ -370,8 +370,9 @@ def test_conversation_page_query_count_does_not_grow_with_history(
     # session, user, the thread (participant check), its members with users and profiles, the
     # latest 50 messages with senders and profiles, all their attachments (one query however many
     # files), all their reactions, whether a block froze the 1:1, mark_read (members' marks, then
-    # the update in a savepoint), the sidebar list (count, rows, members), the nav badge and requests counts
-    with django_assert_num_queries(8 + 2 + SAVEPOINT + 3 + 1):
+    # the update in a savepoint), the sidebar list (count, rows, members), the nav badge and requests
+    # counts, the composer's GIF picker (recent GIFs, one query)
+    with django_assert_num_queries(8 + 2 + SAVEPOINT + 3 + 1 + 1):
         response = alice_client.get(f"/inbox/{direct.pk}/")
     assert response.content.decode().count('<li class="message"') == min(messages, 50)
 

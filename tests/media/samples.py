@@ -189,3 +189,47 @@ def quicktime(*, ftyp=True, handler=b"vide"):
     moov = box(b"moov", box(b"mvhd", b"\x00" * 100) + box(b"trak", box(b"mdia", hdlr)))
     head = box(b"ftyp", b"qt  " + b"\x00\x00\x02\x00" + b"qt  ") if ftyp else b""
     return head + box(b"wide") + box(b"mdat", b"\x00" * 64) + moov
+
+
+def full_box(kind, version, payload):
+    """An ISO full box: one version byte and three flag bytes before the payload."""
+    return box(kind, bytes([version]) + b"\x00\x00\x00" + payload)
+
+
+def mvhd(timescale, duration, *, version=0):
+    """A movie header box laid out as ISO/IEC 14496-12 has it (108 bytes for version 0, 120 for 1)."""
+    times = struct.pack(">QQIQ", 3_700_000_000, 3_700_000_100, timescale, duration) if version == 1 else \
+        struct.pack(">IIII", 3_700_000_000, 3_700_000_100, timescale, duration)
+    matrix = struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
+    rest = struct.pack(">IH", 0x00010000, 0x0100) + b"\x00" * 10 + matrix + b"\x00" * 24 + struct.pack(">I", 2)
+    return full_box(b"mvhd", version, times + rest)
+
+
+def movie(seconds=15, *, timescale=600, version=0, moov_at_end=False, brand=b"isom", duration=None, fragments=None):
+    """An MP4 (or, with brand "qt  ", QuickTime) movie `seconds` long: ftyp, moov (mvhd, one video
+    track) and mdat, moov first (as after "fast start") or last (as cameras write it).
+
+    duration overrides the mvhd's raw duration (0 or all ones: unknown); fragments adds
+    moov/mvex/mehd with that raw whole-movie duration, as a fragmented MP4 has.
+    """
+    ftyp = box(b"ftyp", brand + b"\x00\x00\x02\x00" + brand + b"mp41")
+    raw = round(seconds * timescale) if duration is None else duration
+    hdlr = box(b"hdlr", b"\x00" * 8 + b"vide" + b"\x00" * 12 + b"video\x00")
+    parts = mvhd(timescale, raw, version=version) + box(b"trak", box(b"mdia", hdlr))
+    if fragments is not None:
+        mehd = full_box(b"mehd", version, struct.pack(">Q" if version == 1 else ">I", fragments))
+        parts += box(b"mvex", mehd)
+    moov = box(b"moov", parts)
+    mdat = box(b"mdat", b"\x00" * 512)
+    return ftyp + mdat + moov if moov_at_end else ftyp + moov + mdat
+
+
+def webm_with_duration(seconds, *, timecode_scale=1_000_000):
+    """A WebM whose Segment/Info gives its Duration (a float in TimecodeScale ticks) before the tracks."""
+    header = ebml_element(b"\x1a\x45\xdf\xa3", ebml_element(b"\x42\x86", b"\x01") + ebml_element(b"\x42\x82", b"webm"))
+    info = ebml_element(b"\x15\x49\xa9\x66", ebml_element(b"\x2a\xd7\xb1", timecode_scale.to_bytes(3, "big"))
+                        + ebml_element(b"\x44\x89", struct.pack(">d", seconds * 1e9 / timecode_scale)))
+    tracks = ebml_element(b"\x16\x54\xae\x6b", ebml_element(b"\xae", ebml_element(b"\xd7", b"\x01") + ebml_element(b"\x83", b"\x01")))
+    segment = b"\x18\x53\x80\x67" + b"\x01\xff\xff\xff\xff\xff\xff\xff" + info + tracks
+    cluster = b"\x1f\x43\xb6\x75" + b"\x01\xff\xff\xff\xff\xff\xff\xff" + b"\xe7\x81\x00"
+    return header + segment + cluster

@@ -4,6 +4,8 @@ The same tests run on local storage and on the S3 path of django-storages (a loc
 because "a real copy" means different calls on each.
 """
 
+import hashlib
+
 import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
@@ -13,7 +15,7 @@ from media.models import Attachment
 from tests.media import samples
 from tests.media.test_s3 import bucket, moto_endpoint  # noqa: F401  (fixtures)
 
-COPIED_FIELDS = ("kind", "content_type", "size", "width", "height", "original_name")
+COPIED_FIELDS = ("kind", "content_type", "size", "width", "height", "original_name", "content_digest")
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -61,6 +63,7 @@ def test_the_copy_is_a_new_unsent_attachment_of_the_new_owner_with_the_same_desc
         field: getattr(sent_gif, field) for field in COPIED_FIELDS
     }
     assert Attachment.objects.get(pk=copy.pk).owner_id == bob.pk
+    assert copy.content_digest == hashlib.sha256(read(copy.file.name)).hexdigest()
 
 
 def test_the_copy_holds_the_same_bytes_under_new_random_keys(sent_gif, bob):
@@ -167,3 +170,18 @@ def test_copies_for_several_ids_are_all_or_none(sent_gif, upload, make_thread, s
 
     copies = services.copy_attachments_for(owner=bob, attachment_ids=[sent_gif.pk])
     assert [copy.owner for copy in copies] == [bob]
+
+
+def test_copying_several_files_deletes_the_first_copies_when_a_later_one_is_refused(
+    sent_gif, upload, bob, settings, django_capture_on_commit_callbacks
+):
+    document = upload(bob, "plan.pdf", samples.pdf())
+    before = stored_names()
+    settings.ATTACHMENT_DAILY_BYTES_PER_USER = document.size + sent_gif.size + 1
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.Refused) as refused:
+        services.copy_attachments(owner=bob, attachments=[sent_gif, document])
+
+    assert refused.value.code == "daily_limit"
+    assert stored_names() == before
+    assert list(Attachment.objects.filter(owner=bob)) == [document]

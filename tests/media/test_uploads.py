@@ -1,5 +1,6 @@
 """Uploading: what is accepted and how it is stored, and every bad input refused with nothing stored."""
 
+import hashlib
 import io
 import json
 import re
@@ -62,6 +63,8 @@ def test_every_accepted_kind_is_stored_under_a_random_key_with_its_detected_type
     assert name.rsplit(".", 1)[0] not in attachment.file.name
     assert attachment.owner == alice and attachment.message is None
     assert attachment.file.name in stored_files()
+    # The digest is of what was stored (a picture's clean re-encoded copy, anything else as sent).
+    assert attachment.content_digest == hashlib.sha256(stored_bytes(attachment)).hexdigest()
     if kind != "image":
         assert stored_bytes(attachment) == data
         assert attachment.size == len(data)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from inbox.models import Message, Participant
 from media.models import Attachment
 from posts import services
 from posts.models import Story, StoryView
+from tests.media import samples
 
 
 def expire(story):
@@ -171,10 +173,48 @@ def test_a_video_story_plays_in_the_viewer_and_its_card_has_no_thumbnail(client,
     from tests.media import samples
 
     follows(carol, bob)
-    story = services.create_story(author=bob, uploaded_file=SimpleUploadedFile("ride.mp4", samples.iso_media()))
+    story = services.create_story(author=bob, uploaded_file=SimpleUploadedFile("ride.mp4", samples.movie(15)))
     assert story.is_video
     client.force_login(carol)
     page = client.get(f"/stories/{story.pk}/").content.decode()
     assert f'<video class="story-media" src="/media/{story.attachment_id}/"' in page
     _thread, message = services.reply_to_story(sender=carol, story=story, body="Fast!")
     assert message.card["thumbnail_url"] == ""
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("ride.mp4", samples.movie(125, timescale=90_000, moov_at_end=True)),
+        ("IMG_0001.MOV", samples.movie(125, brand=b"qt  ", version=1)),
+        ("ride.webm", samples.webm_with_duration(125)),
+    ],
+    ids=["mp4, moov at the end", "quicktime, version 1 header", "webm"],
+)
+def test_a_story_video_over_a_minute_is_refused_and_nothing_is_kept(client, alice, name, data, stored_files):
+    client.force_login(alice)
+    response = client.post("/stories/new/", {"file": SimpleUploadedFile(name, data), "caption": "Long ride"})
+    assert response.status_code == 400
+    assert "A story video can be at most 60 seconds long (this one is 2 min 5 s)." in response.content.decode()
+    assert not Story.objects.exists() and not Attachment.objects.exists()
+    assert stored_files() == []
+
+
+def test_a_story_video_of_a_minute_is_fine_and_one_that_does_not_say_its_length_is_refused(alice, stored_files):
+    story = services.create_story(author=alice, uploaded_file=SimpleUploadedFile("a.mp4", samples.movie(60.4)))
+    assert story.is_video
+    with pytest.raises(Refused) as refused:
+        services.create_story(author=alice, uploaded_file=SimpleUploadedFile("b.mp4", samples.movie(60.6)))
+    assert refused.value.detail == "A story video can be at most 60 seconds long (this one is 1 min 1 s)."
+    with pytest.raises(Refused) as refused:
+        services.create_story(author=alice, uploaded_file=SimpleUploadedFile("c.mp4", samples.iso_media()))
+    assert refused.value.code == "video_length_unknown"
+    assert Story.objects.count() == Attachment.objects.count() == 1
+    assert len(stored_files()) == 1
+
+
+def test_videos_sent_in_messages_have_no_length_limit(alice):
+    from media import services as media_services
+
+    attachment = media_services.store_upload(owner=alice, uploaded_file=SimpleUploadedFile("talk.mp4", samples.movie(3600)))
+    assert attachment.kind == "video"

@@ -438,7 +438,7 @@ unmute = _membership_action(services.set_muted, muted=False, done="Conversation 
 def notification(request, thread_id):
     """Whether a new message here may show a browser notification: {"notify": false} when muted.
 
-    Asked by static/js/notifications.js from a background tab before it shows one: an
+    Asked by static/js/browser_notifications.js from a background tab before it shows one: an
     unread.update comes for a muted conversation too. Participants only (404 otherwise).
     """
     # One query: the participant row is both the access check and the muted flag.

@@ -57,7 +57,7 @@
       try { frame = JSON.parse(event.data); } catch { return; }
       const handler = HANDLERS[frame.type];
       if (handler) handler(frame);
-      // Other scripts (notifications.js) follow the frames without a socket of their own.
+      // Other scripts (browser_notifications.js) follow the frames without a socket of their own.
       document.dispatchEvent(new CustomEvent("parley:frame", { detail: frame }));
     });
   }

@@ -1,4 +1,4 @@
-"""GET /inbox/<id>/notification/: may a new message here show a browser notification (static/js/notifications.js)."""
+"""GET /inbox/<id>/notification/: may a new message here show a browser notification (static/js/browser_notifications.js)."""
 
 import pytest
 from django.test import Client

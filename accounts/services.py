@@ -815,3 +815,32 @@ def count_signup(*, remote_addr):
     )
     if wait:
         raise Refused("rate_limited", SIGNUPS_REFUSED.format(wait=describe_wait(wait)), retry_after=wait)
+
+
+def password_reset_subjects(email, remote_addr):
+    """Cache-safe names for the e-mail address (whatever its case) and the client address."""
+    address = unicodedata.normalize("NFKC", email or "").strip().casefold()
+    return (
+        hashlib.sha256(address.encode()).hexdigest()[:32],
+        hashlib.sha256(client_address(remote_addr).encode()).hexdigest()[:32],
+    )
+
+
+def count_password_reset(*, email, remote_addr):
+    """Count one password reset request; the seconds to wait when the e-mail address or the client
+    address (IPv6: its /64) is over its hourly limit, else 0. Over a limit, nothing may be sent.
+
+    The e-mail address counts whether or not an account uses it, so being limited tells nothing
+    about who has an account. An address already over its limit costs the client address nothing.
+    """
+    email_subject, address_subject = password_reset_subjects(email, remote_addr)
+    email_limit = settings.PASSWORD_RESETS_PER_EMAIL_PER_HOUR
+    wait = ratelimit.retry_after("password_resets:email", email_subject, limit=email_limit, window=HOUR)
+    if wait:
+        return wait
+    wait = ratelimit.consume(
+        "password_resets:ip", address_subject, limit=settings.PASSWORD_RESETS_PER_IP_PER_HOUR, window=HOUR
+    )
+    if wait:
+        return wait
+    return ratelimit.consume("password_resets:email", email_subject, limit=email_limit, window=HOUR)

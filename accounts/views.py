@@ -176,8 +176,23 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by e-mail, limited per address asked for and per client address.
+
+    Limited or not, known address or not, the answer is the same redirect to the same page: only
+    the mailbox learns whether a link was sent.
+    """
+
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
+
+    def form_valid(self, form):
+        wait = services.count_password_reset(
+            email=form.cleaned_data["email"], remote_addr=self.request.META.get("REMOTE_ADDR")
+        )
+        if wait:
+            logger.info("Password reset request over its limit; nothing sent")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -254,6 +254,10 @@ LOGIN_THROTTLE_SLOW_AFTER = env_int("PARLEY_LOGIN_THROTTLE_SLOW_AFTER", 5)
 LOGIN_THROTTLE_LIMIT = env_int("PARLEY_LOGIN_THROTTLE_LIMIT", 10)
 LOGIN_THROTTLE_IP_LIMIT = env_int("PARLEY_LOGIN_THROTTLE_IP_LIMIT", 50)
 LOGIN_THROTTLE_DELAY_STEP = float(env("PARLEY_LOGIN_THROTTLE_DELAY_STEP", "0.25"))
+# Password reset requests per rolling hour (common.ratelimit), per e-mail address asked for (known
+# or not) and per client address (an IPv6 /64); past either, the answer is the same and no mail goes.
+PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env_int("PARLEY_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
+PASSWORD_RESETS_PER_IP_PER_HOUR = env_int("PARLEY_PASSWORD_RESETS_PER_IP_PER_HOUR", 20)
 
 AVATAR_MAX_BYTES = env_int("PARLEY_AVATAR_MAX_BYTES", 5 * 1024 * 1024)
 AVATAR_SIZE = 256

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:thread_id>/unarchive/", views.unarchive, name="unarchive"),
     path("<int:thread_id>/mute/", views.mute, name="mute"),
     path("<int:thread_id>/unmute/", views.unmute, name="unmute"),
+    path("<int:thread_id>/notification/", views.notification, name="notification"),
     path("<int:thread_id>/mark-unread/", views.mark_unread, name="mark_unread"),
     path("<int:thread_id>/rename/", views.rename, name="rename"),
     path("<int:thread_id>/add/", views.add_people, name="add_people"),

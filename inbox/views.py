@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -464,6 +464,23 @@ mute = _membership_action(
     services.set_muted, muted=True, done="Conversation muted: it no longer counts in your Inbox badge.",
 )
 unmute = _membership_action(services.set_muted, muted=False, done="Conversation unmuted.")
+
+
+@login_required
+@require_http_methods(["GET"])
+def notification(request, thread_id):
+    """Whether a new message here may show a browser notification: {"notify": false} when muted.
+
+    Asked by static/js/browser_notifications.js from a background tab before it shows one: an
+    unread.update comes for a muted conversation too. Participants only (404 otherwise).
+    """
+    # One query: the participant row is both the access check and the muted flag.
+    muted = Participant.objects.filter(thread_id=thread_id, user=request.user).values_list("muted", flat=True).first()
+    if muted is None:
+        raise Http404(services.NOT_FOUND)
+    response = JsonResponse({"notify": not muted})
+    response["Cache-Control"] = "private, no-store"
+    return response
 mark_unread = _membership_action(services.mark_unread, to_inbox=True, done="Conversation marked as unread.")
 
 

@@ -57,6 +57,8 @@
       try { frame = JSON.parse(event.data); } catch { return; }
       const handler = HANDLERS[frame.type];
       if (handler) handler(frame);
+      // Other scripts (browser_notifications.js) follow the frames without a socket of their own.
+      document.dispatchEvent(new CustomEvent("parley:frame", { detail: frame }));
     });
   }
 
@@ -586,15 +588,22 @@
 
   // --- The conversation list and the badge -------------------------------------------------------------
 
-  const plainTitle = document.title;
+  // The page's own title, without the count the server put in front of it.
+  const plainTitle = document.title.replace(/^\(\d+\) /, "");
+  const favicon = document.querySelector("link[data-favicon]");
 
   function setBadge(total) {
     if (!badge) return;
     badge.hidden = !total;
     const count = badge.querySelector("[data-unread-count]");
     if (count) count.textContent = String(total);
-    // The tab itself shows the count, as other web inboxes do.
+    // The tab itself shows the count and a dot on its icon, as other web inboxes do: seen from
+    // another tab, or in a background one.
     document.title = total ? `(${total}) ${plainTitle}` : plainTitle;
+    if (favicon) {
+      const icon = total ? favicon.dataset.unread : favicon.dataset.plain;
+      if (favicon.getAttribute("href") !== icon) favicon.setAttribute("href", icon);
+    }
   }
 
   function threadList() {
@@ -747,7 +756,7 @@
     });
     document.addEventListener("keydown", (event) => {
       const open = pane.querySelector(".conversation-details[open]");
-      if (event.key === "Escape" && open) { open.open = false; open.querySelector("summary").focus(); }
+      if (event.key === "Escape" && open) { event.preventDefault(); open.open = false; open.querySelector("summary").focus(); }
     });
   }
   const holder = threadList();

@@ -174,8 +174,9 @@
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     const open = pane.querySelector("details.menu-popover[open]");
-    if (open) { open.open = false; open.querySelector("summary").focus(); return; }
-    if (context && !context.hidden && document.activeElement === textarea) clearContext();
+    // preventDefault: the key is used (static/js/shortcuts.js leaves it alone then).
+    if (open) { event.preventDefault(); open.open = false; open.querySelector("summary").focus(); return; }
+    if (context && !context.hidden && document.activeElement === textarea) { event.preventDefault(); clearContext(); }
   });
 
   // A phone has no hover: a long press on a message shows its menu.

@@ -1,8 +1,9 @@
-"""Per-hour limits: the limiter itself, new conversations, reports and sign-ups per address."""
+"""Per-hour limits: the limiter itself, new conversations, reports, sign-ups per address and password resets."""
 
 import re
 
 import pytest
+from django.core import mail
 
 from accounts import services
 from common import ratelimit
@@ -208,3 +209,81 @@ def test_an_address_over_the_limit_is_told_before_filling_in_a_valid_form(client
     response = sign_up(client, "", password2="x")
     assert response.status_code == 429
     assert "This field is required" not in response.content.decode()
+
+
+# --- Password resets per e-mail address and per client address ----------------------------------
+
+RESET = "/accounts/password/reset/"
+
+
+def ask_reset(client, email, address="203.0.113.7"):
+    return client.post(RESET, {"email": email}, REMOTE_ADDR=address, follow=True)
+
+
+def test_the_fourth_reset_for_one_address_in_an_hour_sends_nothing_and_looks_the_same(client, alice, clock):
+    answers = [ask_reset(client, "alice@example.com") for _ in range(3)]
+    assert len(mail.outbox) == 3
+    limited = ask_reset(client, "ALICE@example.com")
+    assert len(mail.outbox) == 3
+    # Same redirect, same page, same status: nothing tells that this one was limited.
+    assert limited.redirect_chain == answers[0].redirect_chain == [("/accounts/password/reset/sent/", 302)]
+    assert limited.status_code == 200
+    assert limited.content == answers[0].content
+    assert "only a few links are sent per hour" in limited.content.decode()
+
+
+def test_an_address_without_an_account_is_limited_the_same_way(client, alice, clock):
+    known = [ask_reset(client, "alice@example.com", address=f"203.0.113.{index}") for index in range(4)]
+    unknown = [ask_reset(client, "nobody@example.com", address=f"198.51.100.{index}") for index in range(4)]
+    assert len(mail.outbox) == 3
+    for known_answer, unknown_answer in zip(known, unknown):
+        assert known_answer.redirect_chain == unknown_answer.redirect_chain
+        assert known_answer.content == unknown_answer.content
+
+
+def test_a_limited_reset_looks_nobody_up(client, alice, clock, django_assert_num_queries):
+    for _ in range(3):
+        ask_reset(client, "alice@example.com")
+    # Not even the account lookup: a known and an unknown address cost the same.
+    with django_assert_num_queries(0):
+        response = client.post(RESET, {"email": "alice@example.com"}, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302
+
+
+def test_one_client_address_asking_for_many_addresses_is_limited(client, alice, clock, settings):
+    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 5
+    for index in range(5):
+        ask_reset(client, f"someone{index}@example.com", address="2001:db8:1:2::1")
+    # Another address of the same IPv6 /64 is the same client.
+    response = ask_reset(client, "alice@example.com", address="2001:db8:1:2:ffff::9")
+    assert response.redirect_chain == [("/accounts/password/reset/sent/", 302)]
+    assert mail.outbox == []
+    ask_reset(client, "alice@example.com", address="198.51.100.4")
+    assert len(mail.outbox) == 1
+
+
+def test_a_limited_address_does_not_use_up_the_client_address(client, alice, clock, settings):
+    settings.PASSWORD_RESETS_PER_IP_PER_HOUR = 5
+    for _ in range(5):
+        ask_reset(client, "nobody@example.com")
+    # 3 counted for nobody@ and the client; the 2 refused for nobody@ left the client's allowance alone.
+    ask_reset(client, "alice@example.com")
+    ask_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 2
+
+
+def test_resets_are_sent_again_once_the_hour_has_passed(client, alice, clock):
+    for _ in range(4):
+        ask_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 3
+    clock.advance(2 * HOUR)
+    ask_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 4
+
+
+def test_an_invalid_reset_form_counts_nothing(client, alice, clock):
+    for _ in range(5):
+        response = client.post(RESET, {"email": "not an address"}, REMOTE_ADDR="203.0.113.7")
+        assert response.status_code == 200
+    ask_reset(client, "alice@example.com")
+    assert len(mail.outbox) == 1

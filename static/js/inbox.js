@@ -218,21 +218,10 @@
     template.innerHTML = frame.html.trim();
     const node = template.content.firstElementChild;
     if (!node) return;
-    addCsrf(node);
     const hadFocus = shown.contains(document.activeElement);
     shown.replaceWith(node);
     decorate();
     if (hadFocus) { const again = node.querySelector(".menu-button"); if (again) again.focus(); }
-  }
-
-  // Pushed html is the same for everyone, so its forms carry no CSRF token: add this page's, for
-  // the rare post without the socket.
-  function addCsrf(root) {
-    const token = document.querySelector("[data-composer] input[name=csrfmiddlewaretoken]") || document.querySelector("input[name=csrfmiddlewaretoken]");
-    if (!token) return;
-    root.querySelectorAll("form[method=post]").forEach((form) => {
-      if (!form.querySelector("input[name=csrfmiddlewaretoken]")) form.prepend(token.cloneNode());
-    });
   }
 
   function onError(frame) {
@@ -355,7 +344,6 @@
     template.innerHTML = html.trim();
     const node = template.content.firstElementChild;
     if (!node) return;
-    addCsrf(node);
     if (message.client_id && pending.has(message.client_id)) {
       pending.get(message.client_id).li.remove();
       pending.delete(message.client_id);

@@ -1,6 +1,7 @@
 // The message menu (React, Reply, Forward, More: Edit, Unsend, Delete for me, Report) over the live
-// socket. Without JavaScript each item is a small form or link (inbox/_message.html); with it, the
-// same controls send frames (docs/protocol.md) and the change comes back as "message.updated".
+// socket. Without JavaScript each item is a link or a button posting the page's one "message-action"
+// form to its own address (inbox/_message.html); with it, the same controls send frames
+// (docs/protocol.md) and the change comes back as "message.updated".
 (() => {
   "use strict";
 
@@ -92,11 +93,10 @@
   // --- Clicks and submits ---------------------------------------------------------------------------
 
   pane.addEventListener("submit", (event) => {
-    const form = event.target;
-    const li = messageOf(form);
-    if (!li || !live()) return; // no socket: the form posts
     const submitter = event.submitter;
-    const action = (submitter && submitter.dataset.messageAction) || form.dataset.messageAction;
+    const li = submitter && messageOf(submitter);
+    if (!li || !live()) return; // no socket: the form posts
+    const action = submitter.dataset.messageAction;
     if (action === "react") {
       event.preventDefault();
       frame("message.react", li, { emoji: submitter.value });
@@ -158,7 +158,7 @@
     closeMenus(menu);
     // Open upwards when the panel would fall under the composer (the scroller clips it).
     menu.classList.remove("opens-up");
-    const panel = menu.querySelector("form");
+    const panel = menu.querySelector(".menu-panel");
     const scroller = pane.querySelector("[data-scroller]");
     if (panel && scroller && panel.getBoundingClientRect().bottom > scroller.getBoundingClientRect().bottom) {
       menu.classList.add("opens-up");

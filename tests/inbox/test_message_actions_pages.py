@@ -44,7 +44,9 @@ def test_the_page_offers_the_menu_with_its_accessible_names(direct, alice, bob):
     assert 'aria-label="React with ❤️"' in html
     # which items are mine is decided by the page's style, by sender: it holds without JavaScript
     assert '.message[data-sender="alice"] .only-theirs' in html
-    assert 'name="csrfmiddlewaretoken"' in html.split('class="message-menu"')[1]
+    # the buttons post the page's one form, which holds the token: a message carries none of its own
+    assert html.count('form="message-action"') == 8 and 'id="message-action"' in html  # six emoji, Unsend, Delete for me
+    assert html.split('id="message-action"')[1].split("</form>")[0].count('name="csrfmiddlewaretoken"') == 1
 
 
 def test_react_reply_edit_unsend_and_hide_as_plain_posts(direct, alice, bob):

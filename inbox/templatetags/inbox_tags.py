@@ -12,6 +12,8 @@ from django import template
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.dateformat import format as format_date
 from django.utils.translation import get_language
 
@@ -162,3 +164,41 @@ def message_preview(membership):
 def presence_for(presence, user_id):
     """The entry of accounts.presence.presence_of for one person, or None."""
     return (presence or {}).get(user_id)
+
+
+# The message menu (React, Reply, Forward, More), filled by plain string formatting: it is drawn
+# for every message on the page and in every push, and as template tags it cost as much as the
+# rest of the message. The values are site paths and integers; nothing a person wrote goes in.
+_REACTION_BUTTON = (
+    '<button type="submit" form="message-action" formaction="{base}react/" name="emoji" value="{emoji}" '
+    'aria-label="React with {emoji}" data-message-action="react">{emoji}</button>'
+)
+_MENU = (
+    '<div class="message-menu" role="group" aria-label="Actions">\n'
+    '      <details class="menu-popover menu-react"><summary class="menu-button" role="button">React</summary>\n'
+    '        <div class="menu-panel reaction-picker">{reactions}</div>\n'
+    '      </details>\n'
+    '      <a class="menu-button" role="button" href="?reply_to={seq}#id_body" data-message-action="reply">Reply</a>\n'
+    '      <a class="menu-button" role="button" href="{base}forward/" data-message-action="forward">Forward</a>\n'
+    '      <details class="menu-popover menu-more"><summary class="menu-button" role="button">More</summary>\n'
+    '        <div class="menu-panel menu-list">\n'
+    '          {edit}'
+    '<button type="submit" form="message-action" class="menu-item only-mine" formaction="{base}unsend/" data-message-action="unsend">Unsend</button>\n'
+    '          <button type="submit" form="message-action" class="menu-item" formaction="{base}hide/" data-message-action="hide">Delete for me</button>\n'
+    '          <a class="menu-item only-theirs message-report" role="button" href="{report}">Report</a>\n'
+    '        </div>\n'
+    '      </details>\n'
+    '    </div>'
+)
+_EDIT = '<a class="menu-item only-mine" role="button" href="{base}edit/" data-message-action="edit">Edit</a>\n          '
+
+
+@register.simple_tag
+def message_menu(message):
+    """The menu beside a message (see _MENU); its buttons post the page's "message-action" form."""
+    base = escape(message.action_url)
+    reactions = "".join(_REACTION_BUTTON.format(base=base, emoji=emoji) for emoji in message.REACTION_CHOICES)
+    edit = _EDIT.format(base=base) if message.body and message.kind == "text" else ""
+    return mark_safe(_MENU.format(
+        base=base, reactions=reactions, seq=int(message.seq), edit=edit, report=escape(message.report_url),
+    ))

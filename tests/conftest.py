@@ -139,3 +139,10 @@ def in_memory_channel_layer(settings):
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def no_limits(settings):
+    """No send or change rate limits (sending and changing many messages in a test)."""
+    settings.SEND_RATE_PER_MINUTE = 0
+    settings.CHANGE_RATE_PER_MINUTE = 0

@@ -13,13 +13,7 @@ from media import services as media_services
 from moderation import services as moderation
 from tests.inbox.conftest import make_thread, make_user  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_limits")]
 
 
 @pytest.fixture

@@ -20,13 +20,7 @@ from inbox import services as inbox
 from media import services as media_services
 from tests.inbox.conftest import make_thread, make_user  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_limits")]
 
 
 def client_for(user):

@@ -19,13 +19,7 @@ from media.models import Attachment
 from moderation import services as moderation
 from tests.media.test_s3 import bucket, moto_endpoint  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_limits")]
 
 
 @pytest.fixture

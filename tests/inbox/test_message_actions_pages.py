@@ -7,13 +7,7 @@ from django.test import Client
 from inbox import services
 from inbox.models import HiddenMessage, Message, Reaction
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_limits")]
 
 
 @pytest.fixture

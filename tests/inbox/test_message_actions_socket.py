@@ -9,13 +9,7 @@ from inbox.models import Message, Thread
 from .conftest import hears_nothing, receive_all, receive_type
 from .test_consumer import queries_on_database_thread, statements
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.usefixtures("no_limits")]
 
 
 @pytest.fixture

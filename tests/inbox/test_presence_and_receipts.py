@@ -9,12 +9,7 @@ from accounts import services as accounts_services
 from accounts.models import Profile
 from inbox import services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_limits")]
 
 
 def client_for(user):

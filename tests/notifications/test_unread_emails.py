@@ -23,9 +23,7 @@ LATER = timedelta(minutes=20)
 
 
 @pytest.fixture(autouse=True)
-def unlimited(settings):
-    settings.SEND_RATE_PER_MINUTE = 0
-    settings.CHANGE_RATE_PER_MINUTE = 0
+def site(settings, no_limits):
     settings.PARLEY_SITE_URL = "https://parley.example"
 
 

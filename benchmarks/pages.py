@@ -118,6 +118,7 @@ def pages(factor):
         ("requests tab", "/inbox/?box=requests"),
         ("search (common word)", "/search/?q=coffee"),
         (f"search ({scale.SEEDED_WORD}, rare)", f"/search/?q={scale.SEEDED_WORD}"),
+        ("search (a phrase)", "/search/?q=%22coffee+morning%22"),
     ]
 
 

@@ -179,36 +179,18 @@ def _sqlite_matches(user, terms, thread_id, sender_id, with_files, before_id, li
         return cursor.fetchall()
 
 
-# Up to this many matches of the words anywhere, the GIN index finds them all first and the
-# person's conversations and the order are applied to those few; past it, matches are common
-# enough that walking the newest messages first finds a page sooner.
-GIN_FIRST_LIMIT = 2000
-
-
 def _postgresql_matches(user, terms, thread_id, sender_id, with_files, before_id, limit):
-    params = {"query": websearch_query(terms), "user": user.pk, "limit": limit, "few": GIN_FIRST_LIMIT,
+    # search_words: the stored tsvector of the body (search/migrations/0002), with its GIN index.
+    params = {"query": websearch_query(terms), "user": user.pk, "limit": limit,
               "options": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=8, MaxFragments=1"}
-    words = (
-        "to_tsvector('english'::regconfig, m.body) @@ websearch_to_tsquery('english'::regconfig, %(query)s) "
-        "AND m.kind = 'text' AND m.body <> ''"
-    )
-    mine = (
-        f"m.removed_at IS NULL AND m.thread_id IN ({MEMBER_THREADS.format(member=Participant._meta.db_table)})"
-        + _filters(thread_id, sender_id, with_files, before_id, params)
-    )
-    # One statement, two plans: PostgreSQL runs only the branch whose one-time filter holds (the
-    # count of a LIMITed GIN lookup), so a rare word costs a few ms instead of a walk of the
-    # whole table, and a common one what it cost before.
     sql = (
-        f"WITH few AS MATERIALIZED (SELECT m.id FROM inbox_message m WHERE {words} LIMIT %(few)s + 1) "
         "SELECT found.id, ts_headline('english'::regconfig, found.body, websearch_to_tsquery('english'::regconfig, %(query)s), %(options)s) "
-        "FROM ("
-        f"(SELECT m.id, m.body FROM inbox_message m WHERE m.id IN (SELECT id FROM few) "
-        f"AND (SELECT count(*) FROM few) <= %(few)s AND {mine} ORDER BY m.id DESC LIMIT %(limit)s) "
-        "UNION ALL "
-        f"(SELECT m.id, m.body FROM inbox_message m WHERE (SELECT count(*) FROM few) > %(few)s AND {words} AND {mine} "
-        "ORDER BY m.id DESC LIMIT %(limit)s)"
-        ") found ORDER BY found.id DESC"
+        "FROM (SELECT m.id, m.body FROM inbox_message m "
+        "WHERE m.search_words @@ websearch_to_tsquery('english'::regconfig, %(query)s) "
+        "AND m.kind = 'text' AND m.body <> '' AND m.removed_at IS NULL "
+        f"AND m.thread_id IN ({MEMBER_THREADS.format(member=Participant._meta.db_table)})"
+        + _filters(thread_id, sender_id, with_files, before_id, params)
+        + " ORDER BY m.id DESC LIMIT %(limit)s) found ORDER BY found.id DESC"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

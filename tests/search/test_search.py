@@ -220,12 +220,3 @@ def test_unsent_edited_and_deleted_for_me_messages_are_found_as_they_are_now(wor
     inbox.hide_message(user=member, thread=croissants.thread_id, seq=croissants.seq)
     assert find(member, "croissant") == []
     assert find(croissants.sender, "croissant") == found_before
-
-
-@pytest.mark.parametrize("query", ["coffee", '"spare tube"', "ride -coffee"])
-def test_rare_and_common_words_find_the_same_on_both_postgresql_plans(world, alice, monkeypatch, query):
-    expected = find(alice, query)
-    assert expected
-    # Past the limit the newest-first plan answers instead of the GIN-first one: same results.
-    monkeypatch.setattr(services, "GIN_FIRST_LIMIT", 0)
-    assert find(alice, query) == expected

@@ -207,8 +207,8 @@ def test_the_pages_benchmark_seeds_its_database_and_measures_every_page(tmp_path
     assert report["database"] == "sqlite" and report["debug"] is False
     assert report["seeded_in_s"] > 0 and report["long_thread"] == 400
     pages = report["pages"]
-    assert len(pages) == 8
-    assert {"inbox", "requests tab", "load older at seq 100", "load older at seq 300"} <= set(pages)
+    assert len(pages) == 9
+    assert {"inbox", "requests tab", "load older at seq 100", "load older at seq 300", "search (a phrase)"} <= set(pages)
     for page in pages.values():
         assert 0 < page["min_ms"] <= page["median_ms"] <= page["p95_ms"]
         assert page["queries"] > 0 and page["slowest_queries"]

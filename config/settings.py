@@ -224,9 +224,12 @@ if REDIS_URL:
         raise ImproperlyConfigured(f"PARLEY_REDIS_CHANNEL_LAYER must be pubsub or list, not {REDIS_CHANNEL_LAYER!r}")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with Redis being down answered as misses (common/cache.py).
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"{REDIS_PREFIX}:cache",
+            # A Redis that does not answer must not hold a page for long.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:

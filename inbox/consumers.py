@@ -42,6 +42,8 @@ Server -> client
   {"type": "thread.removed", "thread"}                                      one user's sockets
   {"type": "requests.update", "count"}     one user's sockets: their pending message requests
   {"type": "error", "code", "detail", "client_id": <str or null>}           the offending socket only
+  {"type": "resync"}     every socket of a process that lost the channel layer and has it back: pushes
+      may have been missed, so sync each open conversation and refresh the list (as after a reconnect)
 
 Error codes: invalid_json, bad_request (binary frame, not an object, a missing or wrong-typed
 field, client_id over 64 characters), unknown_type, frame_too_large (over 64 KB), not_found
@@ -54,7 +56,8 @@ unknown_sticker, server_error. After any error the socket stays open and usable.
 Channel-layer events (group "user.<id>"): {"type": "frames", "texts": [<encoded frame>, ...]}
 carries the server -> client frames above, forwarded as they are (inbox.events); {"type":
 "session.revoke", "session": <key or null>} closes the socket (4001) when "session" is null or is
-this socket's session (sent by accounts.services.close_user_sockets).
+this socket's session (sent by accounts.services.close_user_sockets); {"type": "layer.reconnected"}
+(inbox.layers, to every local socket) becomes the client's "resync".
 
 A client-sent "type" is only ever looked up in HANDLERS; it never reaches the channel layer, where
 Channels would map it to a method name.
@@ -295,6 +298,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         """Pushed frames for this user, already encoded, in order (see inbox.events)."""
         for text in event["texts"]:
             await self.send(text_data=text)
+
+    async def layer_reconnected(self, event):
+        if self.user is not None:
+            await self.send_json({"type": "resync"})
 
     async def session_revoke(self, event):
         if event.get("session") is None or event.get("session") == self.session_key:

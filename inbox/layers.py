@@ -4,11 +4,18 @@ inbox.events sends a message's pushes as one batch (one event per person); group
 a layer has it, takes the whole batch at once.
 """
 
+import asyncio
+import logging
 import time
 
 from channels import layers
 from channels.exceptions import ChannelFull
 from channels_redis import pubsub
+
+logger = logging.getLogger(__name__)
+
+# The event every local socket's consumer gets when its process is subscribed again after losing Redis.
+RECONNECTED_EVENT = {"type": "layer.reconnected"}
 
 
 class InMemoryChannelLayer(layers.InMemoryChannelLayer):
@@ -69,3 +76,50 @@ class RedisPubSubChannelLayer(pubsub.RedisPubSubChannelLayer):
                     for channel, data in items:
                         pipe.publish(channel, data)
                     await pipe.execute()
+
+    def _get_layer(self):
+        layer = super()._get_layer()
+        for shard in layer._shards:
+            if type(shard) is pubsub.RedisSingleShardConnection:
+                shard.__class__ = ReconnectAwareShard
+        return layer
+
+
+class ReconnectAwareShard(pubsub.RedisSingleShardConnection):
+    """A shard's connection that tells every local socket when it is subscribed again after losing Redis.
+
+    Pub/sub delivers to whoever is subscribed at the moment of a PUBLISH: what other processes
+    pushed while this one was cut off is gone, and a socket would only notice at its next gap or
+    reconnect, possibly minutes later. redis-py subscribes again by itself once Redis answers;
+    this receive loop (channels-redis' own, plus the bookkeeping) sees the first read that works
+    after one that failed and puts RECONNECTED_EVENT on every local channel, so each consumer can
+    tell its client to sync. The database is the log, so a sync then brings everything.
+    """
+
+    async def _do_receiving(self):
+        lost = False
+        while True:
+            try:
+                if self._pubsub and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    if lost:
+                        lost = False
+                        logger.warning("Subscribed to Redis again; asking local sockets to sync")
+                        self._tell_local_channels()
+                    self._receive_message(message)
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, asyncio.TimeoutError, GeneratorExit):
+                raise
+            except Exception as error:
+                if not lost:
+                    logger.warning("Lost the Redis channel layer (%s); pushes are missed until it is back", type(error).__name__)
+                lost = True
+                await asyncio.sleep(0.2)
+
+    def _tell_local_channels(self):
+        # Every local channel, not only this shard's: a socket's group may live on this shard when its own
+        # channel does not. One sync too many costs a query; one too few loses messages.
+        data = self.channel_layer.channel_layer.serialize(RECONNECTED_EVENT)
+        for queue in list(self.channel_layer.channels.values()):
+            queue.put_nowait(data)

@@ -74,6 +74,13 @@
     attempts = 0;
     setStatus("");
     reportPresence(true);
+    catchUp();
+    if (reconnected) refreshThreadList();
+  }
+
+  // Whatever this page may have missed: after a reconnect, or when the server says its pushes
+  // stopped for a while (resync), with the socket open all along.
+  function catchUp() {
     if (pane && !viewingOlder) {
       // Whatever was sent or changed between the page render (or the drop) and now.
       lastSyncAsked = null;
@@ -83,7 +90,6 @@
         if (!item.failed) sendPending(clientId, item);
       }
     }
-    if (reconnected) refreshThreadList();
   }
 
   function onClose(event) {
@@ -142,6 +148,7 @@
       if (frame.thread === threadId) hiddenSeqs.add(frame.seq);
     },
     "requests.update": onRequests,
+    "resync": () => { catchUp(); refreshThreadList(); },
     "sync.done": (frame) => {
       if (frame.thread !== threadId) return;
       if (typeof frame.change === "number") changeCursor = Math.max(changeCursor, frame.change);

@@ -80,7 +80,7 @@ def test_readyz_names_the_cache_when_it_is_down(client, settings, db):
     # Nothing listens on port 1 of loopback: a real connection refusal, answered at once. (Django rebuilds
     # its cache handlers whenever CACHES changes, so the next test gets its own cache back.)
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "common.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     response = client.get("/readyz")
     assert response.status_code == 503

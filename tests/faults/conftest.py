@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import required
 
 LOOPBACK = "127.0.0.1"
-REDIS_CACHE_BACKEND = "django.core.cache.backends.redis.RedisCache"
+REDIS_CACHE_BACKEND = "common.cache.RedisCache"
 
 @pytest.fixture(autouse=True)
 def faults_run_on_postgresql(on_postgresql):
